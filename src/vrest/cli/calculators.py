@@ -1,0 +1,250 @@
+"""Calculator commands: `vrest nernst`, `vrest ghk`, `vrest explain`, `vrest presets`.
+
+No physics here: each command parses its options (vrest.cli.parsing), calls the public API
+(vrest.equations, vrest.explain, vrest.presets) and formats the result as text or --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+DEFAULT_PRESET = "mammalian"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the calculator commands to the `vrest` parser."""
+    _add_nernst(subparsers)
+    _add_ghk(subparsers)
+    _add_explain(subparsers)
+    _add_presets(subparsers)
+
+
+# ---------------------------------------------------------------------------- shared pieces
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=_json_default))
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _add_composition(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default=DEFAULT_PRESET,
+                        help=f"preset name or .toml path (default: {DEFAULT_PRESET})")
+    parser.add_argument("--temp", help="temperature: degC (37) or kelvin with a K suffix (310.15K);"
+                                       " default: the preset's")
+    parser.add_argument("--in", dest="inside", action="append", metavar="ION=C",
+                        help="inside concentration(s) in mM, e.g. K=140,Na=12 (repeatable)")
+    parser.add_argument("--out", dest="outside", action="append", metavar="ION=C",
+                        help="outside concentration(s) in mM, e.g. K=10 (repeatable)")
+
+
+def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[str, float], float]:
+    """The preset and its inside/outside/temperature with the command-line overrides applied."""
+    from vrest import presets
+    from vrest.cli import parsing
+
+    preset = presets.load(args.preset)
+    inside = {**preset.inside, **parsing.parse_concentrations(args.inside, "--in")}
+    outside = {**preset.outside, **parsing.parse_concentrations(args.outside, "--out")}
+    t_k = parsing.parse_temperature(args.temp) if args.temp is not None else preset.temperature_K
+    return preset, inside, outside, t_k
+
+
+def _temperature_text(t_k: float) -> str:
+    return f"{t_k - 273.15:.2f} degC ({t_k:.2f} K)"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+             for r in [header, *rows]]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# ---------------------------------------------------------------------------- nernst
+
+
+def _add_nernst(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("nernst", help="equilibrium (Nernst) potential of one ion",
+                       description="Nernst potential E = (RT/zF) ln(c_out/c_in) of one ion, mV.")
+    p.add_argument("ion", metavar="ION", help="Na, K, Cl or Ca (any name with --z)")
+    p.add_argument("--in", dest="c_in", required=True, metavar="C", help="inside concentration, mM")
+    p.add_argument("--out", dest="c_out", required=True, metavar="C", help="outside concentration, mM")
+    p.add_argument("--temp", default="37", help="degC (37) or kelvin with a K suffix (310.15K); default 37")
+    p.add_argument("--z", help="valence, for an ion not in the list (or to override it)")
+    _add_json(p)
+    p.set_defaults(func=_run_nernst)
+
+
+def _run_nernst(args: argparse.Namespace) -> int:
+    from vrest import ions
+    from vrest.cli import parsing
+    from vrest.equations import nernst
+
+    if args.z is not None:
+        z = parsing.parse_number(args.z, "--z")
+        name = args.ion
+    else:
+        ion = ions.get(args.ion)
+        z, name = ion.valence, ion.name
+    c_in = parsing.parse_concentration(args.c_in, "--in")
+    c_out = parsing.parse_concentration(args.c_out, "--out")
+    t_k = parsing.parse_temperature(args.temp)
+    e = float(nernst(z, c_in, c_out, t_k))
+    if args.json:
+        _print_json({"ion": name, "z": z, "E_mV": e, "temperature_K": t_k,
+                     "c_in_mM": c_in, "c_out_mM": c_out})
+    else:
+        print(f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
+              f" {_temperature_text(t_k)})")
+    return 0
+
+
+# ---------------------------------------------------------------------------- ghk
+
+
+def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "ghk", help="GHK resting potential of a preset, with overrides",
+        description="Reversal potentials, the GHK zero-current potential (all permeant ions,"
+                    " Ca2+ included) and the chord-conductance form of it. Chord weights are the"
+                    " GHK chord conductances g_i = I_i/(V - E_i) at the GHK potential V, so the"
+                    " chord potential sum(w_i E_i) reproduces V: it shows V as an average of the"
+                    " E_i weighted by how much each ion conducts.")
+    _add_composition(p)
+    p.add_argument("--perm", action="append", metavar="ION=P",
+                   help="permeabilities relative to P_K, e.g. K=1,Na=0.04,Cl=0.45; merged into the"
+                        " preset's (ION=0 makes an ion impermeant)")
+    _add_json(p)
+    p.set_defaults(func=_run_ghk)
+
+
+def _run_ghk(args: argparse.Namespace) -> int:
+    from vrest.cli import parsing
+    from vrest.explain import resting_summary
+
+    preset, inside, outside, t_k = _composition(args)
+    perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
+    summary = resting_summary(perm, inside, outside, t_k)
+    if args.json:
+        _print_json({"preset": preset.name, **summary.to_dict()})
+        return 0
+    print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}")
+    rows = [[ion, f"{summary.inside_mM[ion]:g}", f"{summary.outside_mM[ion]:g}",
+             f"{perm.get(ion, 0.0):g}", f"{e:+.2f}",
+             f"{summary.chord_weights[ion]:.4f}" if ion in summary.chord_weights else "-"]
+            for ion, e in summary.E_mV.items()]
+    print(_table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
+    print(f"GHK zero-current potential  V = {summary.V_mV:+.2f} mV")
+    print(f"chord-conductance potential   = {summary.chord_mV:+.2f} mV"
+          f"  (sum of weight x E; weights g_i = I_i/(V - E_i) at V)")
+    return 0
+
+
+# ---------------------------------------------------------------------------- explain
+
+
+def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("explain", help="which way each ion moves at rest, and why",
+                       description="Per ion: reversal potential, driving force V - E split into its"
+                                   " electrical and concentration parts, direction of the net flux"
+                                   " and of the current, and the reason in words.")
+    _add_composition(p)
+    p.add_argument("--vm", metavar="MV", help="membrane potential in mV (default: the GHK potential)")
+    _add_json(p)
+    p.set_defaults(func=_run_explain)
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from vrest.cli import parsing
+    from vrest.explain import explain
+
+    preset, inside, outside, t_k = _composition(args)
+    v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
+    result = explain(inside, outside, t_k, v, preset.permeability, preset.name)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    print(f"{preset.name}: {_temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
+    rows = [[r.label, f"{r.E_mV:+.2f}", f"{r.driving_force_mV:+.2f}", f"{r.electrical_kJ_mol:+.2f}",
+             f"{r.diffusional_kJ_mol:+.2f}", r.flux, r.current] for r in result.ions]
+    print(_table(["ion", "E (mV)", "V-E (mV)", "electrical", "concentration", "net flux", "current"], rows))
+    print("(electrical and concentration: work in kJ/mol done on ions moving out; + pushes out)")
+    for r in result.ions:
+        print(f"- {r.reason}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- presets
+
+
+def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("presets", help="list and show the built-in presets",
+                       description="Cell compositions with a source for every value.")
+    inner = p.add_subparsers(dest="presets_command", metavar="{list,show}", parser_class=type(p),
+                             required=True)
+    lst = inner.add_parser("list", help="names and titles of the presets")
+    _add_json(lst)
+    lst.set_defaults(func=_run_presets_list)
+    show = inner.add_parser("show", help="one preset's values, units and sources")
+    show.add_argument("name", metavar="NAME", help="preset name or .toml path")
+    _add_json(show)
+    show.set_defaults(func=_run_presets_show)
+
+
+def _run_presets_list(args: argparse.Namespace) -> int:
+    from vrest import presets
+
+    items = [(name, presets.load(name).title) for name in presets.names()]
+    if args.json:
+        _print_json([{"name": n, "title": t} for n, t in items])
+    else:
+        width = max(len(n) for n, _ in items)
+        for name, title in items:
+            print(f"{name.ljust(width)}  {title}")
+    return 0
+
+
+def _preset_dict(preset: Any) -> dict[str, Any]:
+    return {
+        "name": preset.name, "title": preset.title, "description": preset.description,
+        "temperature_K": preset.temperature_K, "inside_mM": preset.inside,
+        "outside_mM": preset.outside, "permeability_rel_K": preset.permeability,
+        "sources": preset.sources, "value_sources": preset.value_sources,
+    }
+
+
+def _run_presets_show(args: argparse.Namespace) -> int:
+    from vrest import presets
+
+    preset = presets.load(args.name)
+    if args.json:
+        _print_json(_preset_dict(preset))
+        return 0
+    src = preset.value_sources
+    print(f"{preset.name}: {preset.title}\n\n{preset.description}\n")
+    print(f"temperature: {_temperature_text(preset.temperature_K)}  [{src['temperature']}]")
+    rows = [[ion, f"{preset.inside[ion]:g}", src[f"inside.{ion}"], f"{preset.outside[ion]:g}",
+             src[f"outside.{ion}"],
+             f"{preset.permeability[ion]:g}" if ion in preset.permeability else "-",
+             src.get(f"permeability.{ion}", "")] for ion in preset.ions()]
+    print(_table(["ion", "in (mM)", "source", "out (mM)", "source", "P/P_K", "source"], rows))
+    print("\nsources:")
+    for key, citation in preset.sources.items():
+        print(f"  [{key}] {citation}")
+    return 0
