@@ -1,0 +1,86 @@
+"""Ungated leak channels, one per ion: GHK permeability (default) or ohmic conductance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+from vrest.constants import F
+from vrest.equations import ghk_flux_si, nernst_si
+from vrest.mechanisms.base import (
+    ION_INDEX,
+    Z_IONS,
+    Mechanism,
+    MembraneState,
+    Output,
+    Value,
+    check_ion,
+    zeros_flux,
+)
+from vrest.params import CM_PER_S, MS_PER_CM2, ParamSpec
+
+_SCALE = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
+
+
+@dataclass(frozen=True)
+class GHKLeak(Mechanism):
+    """Leak of one ion through always-open channels; flux by the GHK flux equation.
+
+    J (mol/s, outward) = A P (c_in B(-zu) - c_out B(zu)), u = F V / R T.
+    """
+
+    SPECS: ClassVar[Mapping[str, ParamSpec]] = {
+        "P": ParamSpec("P", "cm/s", "permeability", factor=CM_PER_S, hi=1.0),
+        "scale": _SCALE,
+    }
+    KIND: ClassVar[str] = "GHK leak"
+    ion: str = "K"
+    P: float = 1e-6
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ion", check_ion(self.ion, "a leak"))
+        if not self.name:
+            object.__setattr__(self, "name", f"leak.{self.ion}")
+        super().__post_init__()
+
+    def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
+        i = ION_INDEX[self.ion]
+        flux = zeros_flux(s)
+        flux[..., i] = s.area * p["scale"] * ghk_flux_si(p["P"], Z_IONS[i], s.c_in[..., i], s.c_out[..., i], s.u)
+        return Output(flux)
+
+    def describe(self) -> str:
+        return f"{self.ion}+ leak (GHK), P = {self.P:g} cm/s".replace("Cl+", "Cl-").replace("Ca+", "Ca2+")
+
+
+@dataclass(frozen=True)
+class OhmicLeak(Mechanism):
+    """Leak of one ion with a fixed conductance: I = g (V - E_ion), flux = I / (z F)."""
+
+    SPECS: ClassVar[Mapping[str, ParamSpec]] = {
+        "g": ParamSpec("g", "mS/cm^2", "conductance", factor=MS_PER_CM2, hi=1e4),
+        "scale": _SCALE,
+    }
+    KIND: ClassVar[str] = "ohmic leak"
+    ion: str = "K"
+    g: float = 0.1
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ion", check_ion(self.ion, "a leak"))
+        if not self.name:
+            object.__setattr__(self, "name", f"leak.{self.ion}")
+        super().__post_init__()
+
+    def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
+        i = ION_INDEX[self.ion]
+        z = Z_IONS[i]
+        e_rev = nernst_si(z, s.c_in[..., i], s.c_out[..., i], s.temperature)
+        flux = zeros_flux(s)
+        flux[..., i] = p["scale"] * s.area * p["g"] * (s.v - e_rev) / (z * F)
+        return Output(flux)
+
+    def describe(self) -> str:
+        return f"{self.ion} leak (ohmic), g = {self.g:g} mS/cm^2"
