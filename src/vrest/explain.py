@@ -180,7 +180,7 @@ def explain(inside_mM: Mapping[str, float], outside_mM: Mapping[str, float],
     if v_mV is None:
         if not permeability:
             raise ParameterError("membrane potential: none given and no permeabilities to compute"
-                                 " the GHK potential from; give a potential in mV")
+                                 " the GHK potential from; give a potential in mV (--vm)")
         v = float(eq.zero_current_potential(permeability, inside, outside, temperature_K))
         origin = "GHK zero-current potential" + (f" of preset {preset}" if preset else "")
     else:

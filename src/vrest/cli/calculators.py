@@ -136,10 +136,14 @@ def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _run_ghk(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
+    from vrest.errors import ParameterError
     from vrest.explain import resting_summary
 
     preset, inside, outside, t_k = _composition(args)
     perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
+    if not perm:
+        raise ParameterError(f"--perm: preset {preset.name} has no permeabilities;"
+                             f" give them, e.g. --perm K=1,Na=0.04,Cl=0.45")
     summary = resting_summary(perm, inside, outside, t_k)
     if args.json:
         _print_json({"preset": preset.name, **summary.to_dict()})
