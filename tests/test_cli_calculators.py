@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +41,9 @@ def test_nernst_json_potassium(capsys):
 
 
 def test_nernst_text_kelvin_and_aliases(capsys):
-    code, out, _ = run(capsys, "nernst", "potassium", "--in", "140", "--out", "5", "--temp", "310.15K")
+    code, out, _ = run(
+        capsys, "nernst", "potassium", "--in", "140", "--out", "5", "--temp", "310.15K"
+    )
     assert code == 0 and out.startswith("E_K = -89.06 mV")
     data = run_json(capsys, "nernst", "Ca2+", "--in", "1e-4", "--out", "1.2", "--temp", "37")
     assert data["z"] == 2 and data["E_mV"] == pytest.approx(125.5, abs=0.1)
@@ -173,36 +177,59 @@ def test_preset_without_permeabilities(capsys, tmp_path):
         'name = "noperm"\ntitle = "t"\ndescription = "d"\n[sources]\nA = "a"\n'
         '[temperature]\nvalue = 37\nunit = "degC"\nsource = "A"\n'
         '[inside]\nunit = "mM"\nsource = "A"\nK = 140\n'
-        '[outside]\nunit = "mM"\nsource = "A"\nK = 5\n', encoding="utf-8")
+        '[outside]\nunit = "mM"\nsource = "A"\nK = 5\n',
+        encoding="utf-8",
+    )
     assert main(["ghk", "--preset", str(path)]) == 2
     assert "--perm: preset noperm has no permeabilities" in capsys.readouterr().err
     assert main(["explain", "--preset", str(path)]) == 2
     assert "(--vm)" in capsys.readouterr().err
     data = run_json(capsys, "ghk", "--preset", str(path), "--perm", "K=1")
     assert data["V_mV"] == pytest.approx(-89.06, abs=0.005)
-    assert run_json(capsys, "explain", "--preset", str(path), "--vm", "-70")["ions"][0]["flux"] == "out"
+    assert (
+        run_json(capsys, "explain", "--preset", str(path), "--vm", "-70")["ions"][0]["flux"]
+        == "out"
+    )
 
 
 def test_real_subprocess():
-    ok = subprocess.run([str(VREST), "nernst", "K", "--in", "140", "--out", "5", "--temp", "37", "--json"],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [str(VREST), "nernst", "K", "--in", "140", "--out", "5", "--temp", "37", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["E_mV"] == pytest.approx(-89.06, abs=0.005)
-    bad = subprocess.run([str(VREST), "nernst", "K", "--in", "-3", "--out", "5"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [str(VREST), "nernst", "K", "--in", "-3", "--out", "5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2
-    assert bad.stderr.strip() == ("vrest nernst: error: --in: -3 mM is not allowed;"
-                                  " concentrations must be > 0 mM")
+    assert bad.stderr.strip() == (
+        "vrest nernst: error: --in: -3 mM is not allowed; concentrations must be > 0 mM"
+    )
     assert bad.stdout == ""
 
 
 # ------------------------------------------------------------------ parsing helpers
 
 
-@pytest.mark.parametrize("text, kelvin", [
-    ("37", 310.15), ("37C", 310.15), ("37 degC", 310.15), ("310.15K", 310.15),
-    ("310.15 K", 310.15), ("-10", 263.15), ("6.3", 279.45), ("1e2K", 100.0),
-])
+@pytest.mark.parametrize(
+    "text, kelvin",
+    [
+        ("37", 310.15),
+        ("37C", 310.15),
+        ("37 degC", 310.15),
+        ("310.15K", 310.15),
+        ("310.15 K", 310.15),
+        ("-10", 263.15),
+        ("6.3", 279.45),
+        ("1e2K", 100.0),
+    ],
+)
 def test_parse_temperature(text, kelvin):
     assert parsing.parse_temperature(text) == pytest.approx(kelvin)
 
@@ -214,7 +241,11 @@ def test_parse_temperature_rejects(text):
 
 
 def test_parse_assignments():
-    assert parsing.parse_concentrations(["K=140,na=12", "Cl=7"], "--in") == {"K": 140.0, "Na": 12.0, "Cl": 7.0}
+    assert parsing.parse_concentrations(["K=140,na=12", "Cl=7"], "--in") == {
+        "K": 140.0,
+        "Na": 12.0,
+        "Cl": 7.0,
+    }
     assert parsing.parse_permeabilities("K=1, Na=0.04 ,Cl=0") == {"K": 1.0, "Na": 0.04, "Cl": 0.0}
     assert parsing.parse_assignments(None, "--in") == {}
     with pytest.raises(ParameterError, match="malformed"):
@@ -225,3 +256,27 @@ def test_parse_assignments():
         parsing.parse_concentrations("Q=1", "--in")
     with pytest.raises(ParameterError, match="> 0 mM"):
         parsing.parse_concentrations("K=0", "--in")
+
+
+# ------------------------------------------------------------------ README examples
+
+
+def _readme_examples() -> list[tuple[list[str], str]]:
+    """(argv, documented output) for every `$ vrest ...` line in the README's console blocks."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    examples: list[tuple[list[str], str]] = []
+    for block in re.findall(r"```console\n(.*?)```", readme.read_text(encoding="utf-8"), re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((shlex.split(command)[1:], output.strip()))
+    return examples
+
+
+@pytest.mark.parametrize("argv, documented", _readme_examples())
+def test_readme_calculator_examples_run_as_documented(capsys, argv, documented):
+    code = exit_code(argv)
+    out, err = capsys.readouterr()
+    is_error = documented.startswith("vrest ")
+    assert code == (2 if is_error else 0)
+    if argv[0] in ("nernst", "ghk", "explain"):  # deterministic: the README shows the real output
+        assert (err if is_error else out).strip() == documented

@@ -40,8 +40,12 @@ def test_nernst_by_hand():
     expected = 1e3 * R * T37 / F * math.log(5 / 140)
     assert float(eq.nernst(1, 140, 5, T37)) == pytest.approx(expected, rel=1e-12)
     # an anion and a divalent cation
-    assert float(eq.nernst(-1, 7, 119, T37)) == pytest.approx(-1e3 * R * T37 / F * math.log(119 / 7))
-    assert float(eq.nernst(2, 1e-4, 1.2, T37)) == pytest.approx(0.5e3 * R * T37 / F * math.log(1.2e4))
+    assert float(eq.nernst(-1, 7, 119, T37)) == pytest.approx(
+        -1e3 * R * T37 / F * math.log(119 / 7)
+    )
+    assert float(eq.nernst(2, 1e-4, 1.2, T37)) == pytest.approx(
+        0.5e3 * R * T37 / F * math.log(1.2e4)
+    )
 
 
 def test_nernst_non_integer_valence_and_arrays():
@@ -56,7 +60,9 @@ def test_nernst_slope_58_at_20C_and_61_5_at_37C():
     assert float(eq.nernst_slope(T37)) == pytest.approx(61.54, abs=0.01)
     assert float(eq.nernst_slope(T37, z=2)) == pytest.approx(61.54 / 2, abs=0.01)
     # per decade of c_out, straight from the Nernst equation
-    assert float(eq.nernst(1, 10, 100, T37) - eq.nernst(1, 10, 10, T37)) == pytest.approx(61.54, abs=0.01)
+    assert float(eq.nernst(1, 10, 100, T37) - eq.nernst(1, 10, 10, T37)) == pytest.approx(
+        61.54, abs=0.01
+    )
 
 
 def test_thermal_voltage():
@@ -66,7 +72,9 @@ def test_thermal_voltage():
 def test_ghk_one_ion_is_nernst():
     for ion in ("K", "Na", "Cl", "Ca"):
         v = eq.zero_current_potential({ion: 1.0}, INSIDE, OUTSIDE, T37)
-        assert float(v) == pytest.approx(float(eq.nernst(Z[ion], INSIDE[ion], OUTSIDE[ion], T37)), abs=1e-9)
+        assert float(v) == pytest.approx(
+            float(eq.nernst(Z[ion], INSIDE[ion], OUTSIDE[ion], T37)), abs=1e-9
+        )
 
 
 def test_ghk_voltage_by_hand():
@@ -74,13 +82,16 @@ def test_ghk_voltage_by_hand():
     den = 1 * 140 + 0.04 * 12 + 0.45 * 119
     expected = 1e3 * R * T37 / F * math.log(num / den)
     assert float(eq.ghk_voltage(PERM, INSIDE, OUTSIDE, T37)) == pytest.approx(expected, rel=1e-12)
-    assert float(eq.zero_current_potential(PERM, INSIDE, OUTSIDE, T37)) == pytest.approx(expected, rel=1e-12)
+    assert float(eq.zero_current_potential(PERM, INSIDE, OUTSIDE, T37)) == pytest.approx(
+        expected, rel=1e-12
+    )
 
 
 def test_ghk_voltage_accepts_aliases_and_ion_objects():
     perm = {"k+": 1.0, "sodium": 0.04, Ion("Cl", -1): 0.45}
     assert float(eq.ghk_voltage(perm, INSIDE, OUTSIDE, T37)) == pytest.approx(
-        float(eq.ghk_voltage(PERM, INSIDE, OUTSIDE, T37)))
+        float(eq.ghk_voltage(PERM, INSIDE, OUTSIDE, T37))
+    )
 
 
 def test_zero_current_with_calcium_matches_numeric_root_and_zero_current():
@@ -89,15 +100,23 @@ def test_zero_current_with_calcium_matches_numeric_root_and_zero_current():
     species = eq._permeant_species(perm, INSIDE, OUTSIDE)
     v_num = float(1e3 * R * T37 / F * eq._zero_current_u_numeric(species))
     assert v == pytest.approx(v_num, abs=1e-9)
-    total = sum(eq.ghk_current(p * 1e-6, Z[i], INSIDE[i], OUTSIDE[i], v, T37) for i, p in perm.items())
+    total = sum(
+        eq.ghk_current(p * 1e-6, Z[i], INSIDE[i], OUTSIDE[i], v, T37) for i, p in perm.items()
+    )
     assert abs(float(total)) < 1e-12
 
 
 def test_zero_current_other_valence_uses_root_finder():
     trivalent = Ion("X", 3)
     perm = {**PERM, trivalent: 0.3}
-    v = float(eq.zero_current_potential(perm, {**INSIDE, trivalent: 1e-3}, {**OUTSIDE, trivalent: 2.0}, T37))
-    total = sum(eq.ghk_current(p * 1e-6, Z[i], INSIDE[i], OUTSIDE[i], v, T37) for i, p in PERM.items())
+    v = float(
+        eq.zero_current_potential(
+            perm, {**INSIDE, trivalent: 1e-3}, {**OUTSIDE, trivalent: 2.0}, T37
+        )
+    )
+    total = sum(
+        eq.ghk_current(p * 1e-6, Z[i], INSIDE[i], OUTSIDE[i], v, T37) for i, p in PERM.items()
+    )
     total += eq.ghk_current(0.3e-6, 3, 1e-3, 2.0, v, T37)
     assert abs(float(total)) < 1e-9
     assert float(eq.ghk_voltage(PERM, INSIDE, OUTSIDE, T37)) < v  # the X ion (E_X > 0) depolarises
@@ -109,7 +128,9 @@ def test_zero_current_vectorised():
     assert v.shape == (4,)
     assert np.all(np.diff(v) > 0)
     for k, vk in zip(ko, v, strict=True):
-        assert float(eq.zero_current_potential({**PERM, "Ca": 1e-5}, INSIDE, {**OUTSIDE, "K": k}, T37)) == pytest.approx(vk)
+        assert float(
+            eq.zero_current_potential({**PERM, "Ca": 1e-5}, INSIDE, {**OUTSIDE, "K": k}, T37)
+        ) == pytest.approx(vk)
 
 
 def test_only_k_permeant_gives_ek():
@@ -118,7 +139,8 @@ def test_only_k_permeant_gives_ek():
 
 
 def test_ghk_flux_at_zero_voltage_and_continuity():
-    # P (c_in - c_out) at V = 0: 1e-6 cm/s * 136.5 mM = 1.365e-6 mol m^-2 s^-1 = 136.5 pmol cm^-2 s^-1
+    # P (c_in - c_out) at V = 0: 1e-6 cm/s * 136.5 mM = 1.365e-6 mol m^-2 s^-1
+    #   = 136.5 pmol cm^-2 s^-1
     assert float(eq.ghk_flux(1e-6, 1, 140, 3.5, 0.0, T37)) == pytest.approx(136.5, rel=1e-12)
     near = eq.ghk_flux(1e-6, 1, 140, 3.5, [-1e-9, 1e-9, -1e-4, 1e-4], T37)
     assert np.allclose(near, 136.5, rtol=1e-5)
@@ -154,7 +176,9 @@ def test_ghk_chord_conductance_limit_at_reversal():
 
 
 def test_chord_potential_equal_e_is_that_e():
-    assert float(eq.chord_potential({"K": 1, "Na": 5, "Cl": 3}, {"K": -60, "Na": -60, "Cl": -60})) == pytest.approx(-60)
+    assert float(
+        eq.chord_potential({"K": 1, "Na": 5, "Cl": 3}, {"K": -60, "Na": -60, "Cl": -60})
+    ) == pytest.approx(-60)
 
 
 def test_chord_potential_by_hand():
@@ -173,7 +197,8 @@ def test_chord_at_ghk_potential_reproduces_it():
 def test_mullins_noda_r1_equals_ghk_na_k():
     perm = {"K": 1.0, "Na": 0.04}
     assert float(eq.mullins_noda(perm, INSIDE, OUTSIDE, T37, 1.0)) == pytest.approx(
-        float(eq.ghk_voltage(perm, INSIDE, OUTSIDE, T37)), abs=1e-12)
+        float(eq.ghk_voltage(perm, INSIDE, OUTSIDE, T37)), abs=1e-12
+    )
 
 
 def test_mullins_noda_by_hand_and_limits():
@@ -240,8 +265,15 @@ def test_donnan_vectorised_and_no_trapped_neutral_bath():
 def test_donnan_closed_infinite_bath_equals_open():
     vol = 4188.79
     x_mM = 100.0
-    closed = eq.donnan_closed({"K": 140, "Na": 12, "Cl": 7}, {"K": 3.5, "Na": 145, "Cl": 119},
-                              x_mM * vol * 1e-18, -0.7, vol, math.inf, T37)
+    closed = eq.donnan_closed(
+        {"K": 140, "Na": 12, "Cl": 7},
+        {"K": 3.5, "Na": 145, "Cl": 119},
+        x_mM * vol * 1e-18,
+        -0.7,
+        vol,
+        math.inf,
+        T37,
+    )
     open_ = eq.donnan({"K": 3.5, "Na": 145, "Cl": 119}, x_mM, -0.7, T37)
     assert float(closed.ratio) == pytest.approx(float(open_.ratio), rel=1e-10)
     _check_donnan(closed)
@@ -256,7 +288,9 @@ def test_donnan_closed_finite_bath_conserves_amounts():
         before = ins[ion] * vol_in + outs[ion] * vol_out
         after = float(d.inside_mM[ion]) * vol_in + float(d.outside_mM[ion]) * vol_out
         assert after == pytest.approx(before, rel=1e-12)
-        assert float(d.moved_out_mol[ion]) == pytest.approx((ins[ion] - float(d.inside_mM[ion])) * vol_in * 1e-18)
+        assert float(d.moved_out_mol[ion]) == pytest.approx(
+            (ins[ion] - float(d.inside_mM[ion])) * vol_in * 1e-18
+        )
 
 
 def test_donnan_without_counter_ion_has_no_equilibrium():
@@ -323,17 +357,25 @@ def test_prop_one_permeant_ion_is_nernst(ion, ci, co, t, p):
 
 
 @settings(max_examples=150, deadline=None)
-@given(g=st.lists(st.floats(0, 100), min_size=4, max_size=4), e=st.lists(volts, min_size=4, max_size=4))
+@given(
+    g=st.lists(st.floats(0, 100), min_size=4, max_size=4), e=st.lists(volts, min_size=4, max_size=4)
+)
 def test_prop_chord_between_extreme_e(g, e):
     assume(sum(g) > 1e-6)
     names = ["Na", "K", "Cl", "Ca"]
-    v = float(eq.chord_potential(dict(zip(names, g, strict=True)), dict(zip(names, e, strict=True))))
+    v = float(
+        eq.chord_potential(dict(zip(names, g, strict=True)), dict(zip(names, e, strict=True)))
+    )
     assert min(e) - 1e-9 <= v <= max(e) + 1e-9
 
 
 @settings(max_examples=150, deadline=None)
-@given(ci=st.lists(conc, min_size=4, max_size=4), co=st.lists(conc, min_size=4, max_size=4),
-       p=st.lists(perms, min_size=4, max_size=4), t=temps)
+@given(
+    ci=st.lists(conc, min_size=4, max_size=4),
+    co=st.lists(conc, min_size=4, max_size=4),
+    p=st.lists(perms, min_size=4, max_size=4),
+    t=temps,
+)
 def test_prop_zero_current_between_extreme_e_and_current_vanishes(ci, co, p, t):
     names = ["Na", "K", "Cl", "Ca"]
     inside, outside = dict(zip(names, ci, strict=True)), dict(zip(names, co, strict=True))
@@ -342,8 +384,15 @@ def test_prop_zero_current_between_extreme_e_and_current_vanishes(ci, co, p, t):
     e = [float(eq.nernst(Z[n], inside[n], outside[n], t)) for n in names]
     assert min(e) - 1e-6 <= v <= max(e) + 1e-6
     currents = [eq.ghk_current(perm[n] * 1e-6, Z[n], inside[n], outside[n], v, t) for n in names]
-    scale = max(abs(float(eq.ghk_current(perm[n] * 1e-6, Z[n], inside[n], outside[n], v + 1.0, t)
-                          - currents[i])) for i, n in enumerate(names))
+    scale = max(
+        abs(
+            float(
+                eq.ghk_current(perm[n] * 1e-6, Z[n], inside[n], outside[n], v + 1.0, t)
+                - currents[i]
+            )
+        )
+        for i, n in enumerate(names)
+    )
     assert abs(float(sum(currents))) <= 1e-6 * scale + 1e-15
 
 
@@ -371,17 +420,20 @@ def test_prop_nernst_slope(c, t, z, decades):
 # ------------------------------------------------------------------ bad input
 
 
-@pytest.mark.parametrize("args, match", [
-    ((1, -1, 5, T37), "inside concentration: -1 mM"),
-    ((1, 140, 0, T37), "outside concentration: 0 mM"),
-    ((1, float("nan"), 5, T37), "inside concentration"),
-    ((1, float("inf"), 5, T37), "inside concentration"),
-    ((0, 140, 5, T37), "valence"),
-    ((1, 140, 5, 0.0), "outside the allowed range"),
-    ((1, 140, 5, 401.0), "outside the allowed range"),
-    ((1, "abc", 5, T37), "not a number"),
-    ((1, [1, 2], [1, 2, 3], T37), "broadcast"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((1, -1, 5, T37), "inside concentration: -1 mM"),
+        ((1, 140, 0, T37), "outside concentration: 0 mM"),
+        ((1, float("nan"), 5, T37), "inside concentration"),
+        ((1, float("inf"), 5, T37), "inside concentration"),
+        ((0, 140, 5, T37), "valence"),
+        ((1, 140, 5, 0.0), "outside the allowed range"),
+        ((1, 140, 5, 401.0), "outside the allowed range"),
+        ((1, "abc", 5, T37), "not a number"),
+        ((1, [1, 2], [1, 2, 3], T37), "broadcast"),
+    ],
+)
 def test_nernst_bad_input(args, match):
     with pytest.raises(ParameterError, match=match):
         eq.nernst(*args)

@@ -20,7 +20,10 @@ def test_potassium_leaves_at_minus_65():
     assert r.electrical_kJ_mol < 0 < r.diffusional_kJ_mol
     assert r.total_kJ_mol == pytest.approx(r.electrical_kJ_mol + r.diffusional_kJ_mol)
     assert r.reason.startswith("K+ leaves")
-    assert "concentration push outward (E_K = -89 mV) is stronger than the electrical pull inward at -65 mV" in r.reason
+    assert (
+        "concentration push outward (E_K = -89 mV) is stronger than"
+        " the electrical pull inward at -65 mV" in r.reason
+    )
 
 
 def test_sodium_enters_both_forces_inward():

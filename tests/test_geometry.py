@@ -49,14 +49,17 @@ def test_geometry_constructors_and_si_properties():
     assert (e.area_um2, e.volume_um3, e.kind) == (500.0, 1000.0, "explicit")
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: geo.sphere_area_um2(-1), "radius: -1 um"),
-    (lambda: geo.sphere_volume_um3(0), "radius: 0 um"),
-    (lambda: geo.cylinder_area_um2(1, float("nan")), "length"),
-    (lambda: geo.Geometry.explicit(0, 10), "area"),
-    (lambda: geo.Geometry.explicit(10, -1), "volume"),
-    (lambda: geo.Geometry.sphere("big"), "not a number"),  # type: ignore[arg-type]
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: geo.sphere_area_um2(-1), "radius: -1 um"),
+        (lambda: geo.sphere_volume_um3(0), "radius: 0 um"),
+        (lambda: geo.cylinder_area_um2(1, float("nan")), "length"),
+        (lambda: geo.Geometry.explicit(0, 10), "area"),
+        (lambda: geo.Geometry.explicit(10, -1), "volume"),
+        (lambda: geo.Geometry.sphere("big"), "not a number"),  # type: ignore[arg-type]
+    ],
+)
 def test_bad_input(call, match):
     with pytest.raises(ParameterError, match=match):
         call()

@@ -54,8 +54,12 @@ def test_builtin_preset_is_complete_and_cited(name):
     assert set(p.inside) == set(p.outside) == {"Na", "K", "Cl", "Ca"}
     assert 1e-5 <= p.inside["Ca"] <= 1e-3 and 1.0 <= p.outside["Ca"] <= 10.0
     assert p.permeability["K"] == 1.0
-    numbers = ["temperature", *(f"inside.{i}" for i in p.inside), *(f"outside.{i}" for i in p.outside),
-               *(f"permeability.{i}" for i in p.permeability)]
+    numbers = [
+        "temperature",
+        *(f"inside.{i}" for i in p.inside),
+        *(f"outside.{i}" for i in p.outside),
+        *(f"permeability.{i}" for i in p.permeability),
+    ]
     assert set(numbers) == set(p.value_sources)
     assert all(key in p.sources for key in p.value_sources.values())
     assert "model" not in p.raw  # the model section is added with the model
@@ -111,8 +115,13 @@ def test_mammalian_matches_design_reference_cell():
 def test_load_by_path_with_table_and_inline_sources(tmp_path):
     p = presets.load(_write(tmp_path, GOOD))
     assert p.name == "custom" and p.temperature_K == pytest.approx(293.15)
-    assert p.value_sources == {"temperature": "A", "inside.K": "A", "inside.Na": "B",
-                               "outside.K": "A", "outside.Na": "B"}
+    assert p.value_sources == {
+        "temperature": "A",
+        "inside.K": "A",
+        "inside.Na": "B",
+        "outside.K": "A",
+        "outside.Na": "B",
+    }
     assert p.permeability == {}
     assert p.raw["inside"]["Na"] == {"value": 12.0, "source": "B"}
     assert presets.load(str(tmp_path / "custom.toml")).name == "custom"
@@ -143,29 +152,52 @@ def test_unknown_name_lists_valid_names():
     assert "octopus" in message and all(n in message for n in BUILTIN)
 
 
-@pytest.mark.parametrize("edit, match", [
-    (lambda t: t.replace('K = 140.0', 'K = -140.0'), "inside.K = -140 mM is not allowed"),
-    (lambda t: t.replace('K = 140.0', 'K = nan'), "inside.K = nan mM"),
-    (lambda t: t.replace('value = 20.0', 'value = 200.0'), "temperature 200.0 degC is outside"),
-    (lambda t: t.replace('unit = "degC"', 'unit = "F"'), "temperature.unit"),
-    (lambda t: t.replace('source = "A"\nK = 140.0', 'K = 140.0'), "inside.K has no source"),
-    (lambda t: t.replace('K = { value = 5.0, source = "A" }', 'K = { value = 5.0, source = "Z" }'),
-     "source 'Z' is not defined"),
-    (lambda t: t.replace('Na = { value = 145.0', 'Mg = { value = 145.0'), "unknown ion 'Mg'"),
-    (lambda t: t.replace('K = 140.0', 'K = "lots"'), "inside.K: 'lots' is not a number"),
-    (lambda t: t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 2.0\n',
-     "permeability.K must be 1"),
-    (lambda t: t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 1.0\nNa = -0.1\n',
-     "permeability.Na = -0.1 is not allowed"),
-    (lambda t: t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 1.0\nCl = 0.4\n',
-     "permeability.Cl: Cl needs a concentration"),
-    (lambda t: t + '[model]\nradius_um = 10.0\n', "model.radius_um has no source"),
-    (lambda t: t + '[model]\nsource = "nope"\nradius_um = 10.0\n', "source 'nope' is not defined"),
-    (lambda t: t + '[extra]\nx = 1\n', "unknown top-level key"),
-    (lambda t: t.replace('name = "custom"\n', ''), "'name' must be a non-empty string"),
-    (lambda t: t.replace('unit = "mM"\nsource', 'unit = "M"\nsource'), "inside.unit must be 'mM'"),
-    (lambda t: t + 'oops = = 1\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda t: t.replace("K = 140.0", "K = -140.0"), "inside.K = -140 mM is not allowed"),
+        (lambda t: t.replace("K = 140.0", "K = nan"), "inside.K = nan mM"),
+        (lambda t: t.replace("value = 20.0", "value = 200.0"), "temperature 200.0 degC is outside"),
+        (lambda t: t.replace('unit = "degC"', 'unit = "F"'), "temperature.unit"),
+        (lambda t: t.replace('source = "A"\nK = 140.0', "K = 140.0"), "inside.K has no source"),
+        (
+            lambda t: t.replace(
+                'K = { value = 5.0, source = "A" }', 'K = { value = 5.0, source = "Z" }'
+            ),
+            "source 'Z' is not defined",
+        ),
+        (lambda t: t.replace("Na = { value = 145.0", "Mg = { value = 145.0"), "unknown ion 'Mg'"),
+        (lambda t: t.replace("K = 140.0", 'K = "lots"'), "inside.K: 'lots' is not a number"),
+        (
+            lambda t: t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 2.0\n',
+            "permeability.K must be 1",
+        ),
+        (
+            lambda t: (
+                t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 1.0\nNa = -0.1\n'
+            ),
+            "permeability.Na = -0.1 is not allowed",
+        ),
+        (
+            lambda t: (
+                t + '[permeability]\nunit = "relative to P_K"\nsource = "A"\nK = 1.0\nCl = 0.4\n'
+            ),
+            "permeability.Cl: Cl needs a concentration",
+        ),
+        (lambda t: t + "[model]\nradius_um = 10.0\n", "model.radius_um has no source"),
+        (
+            lambda t: t + '[model]\nsource = "nope"\nradius_um = 10.0\n',
+            "source 'nope' is not defined",
+        ),
+        (lambda t: t + "[extra]\nx = 1\n", "unknown top-level key"),
+        (lambda t: t.replace('name = "custom"\n', ""), "'name' must be a non-empty string"),
+        (
+            lambda t: t.replace('unit = "mM"\nsource', 'unit = "M"\nsource'),
+            "inside.unit must be 'mM'",
+        ),
+        (lambda t: t + "oops = = 1\n", "not valid TOML"),
+    ],
+)
 def test_invalid_file_names_the_file_and_the_problem(tmp_path, edit, match):
     path = _write(tmp_path, edit(textwrap.dedent(GOOD)))
     with pytest.raises(PresetError, match=match) as info:

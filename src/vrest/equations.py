@@ -73,8 +73,11 @@ def ghk_flux_si(
 
 def nernst_si(z: ArrayLike, c_in: ArrayLike, c_out: ArrayLike, t_k: ArrayLike) -> FloatArray:
     """Nernst potential in volts: (R T / z F) ln(c_out / c_in). No input checks."""
-    return R * np.asarray(t_k, dtype=float) / (np.asarray(z) * F) * np.log(
-        np.asarray(c_out, dtype=float) / np.asarray(c_in, dtype=float)
+    return (
+        R
+        * np.asarray(t_k, dtype=float)
+        / (np.asarray(z) * F)
+        * np.log(np.asarray(c_out, dtype=float) / np.asarray(c_in, dtype=float))
     )
 
 
@@ -105,7 +108,9 @@ def _rt_over_f_mV(temperature_K: ArrayLike) -> FloatArray:
 # --------------------------------------------------------------------------------------------
 
 
-def nernst(z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike, temperature_K: float) -> FloatArray:
+def nernst(
+    z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike, temperature_K: float
+) -> FloatArray:
     """Nernst (equilibrium) potential in mV for valence ``z``, concentrations in mM, T in K.
 
     E = (R T / z F) ln(c_out / c_in). ``z`` may be any finite non-zero number; concentrations
@@ -138,8 +143,12 @@ def thermal_voltage_mV(temperature_K: ArrayLike) -> FloatArray:
 
 
 def _ghk_inputs(
-    permeability_cm_s: ArrayLike, z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike,
-    v_mV: ArrayLike, temperature_K: ArrayLike,
+    permeability_cm_s: ArrayLike,
+    z: ArrayLike,
+    c_in_mM: ArrayLike,
+    c_out_mM: ArrayLike,
+    v_mV: ArrayLike,
+    temperature_K: ArrayLike,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Validate the inputs of the one-ion GHK functions; return p (m/s), z, ci, co, u, V (mV)."""
     p = _checks.non_negative("permeability", permeability_cm_s, unit=" cm/s")
@@ -148,15 +157,17 @@ def _ghk_inputs(
     co = _checks.positive("outside concentration", c_out_mM)
     v = _checks.finite("membrane potential", v_mV, unit=" mV")
     u = v / _rt_over_f_mV(temperature_K)
-    p, zz, ci, co, u, v = _checks.broadcast(
-        permeability=p, z=zz, c_in=ci, c_out=co, u=u, v=v
-    )
+    p, zz, ci, co, u, v = _checks.broadcast(permeability=p, z=zz, c_in=ci, c_out=co, u=u, v=v)
     return p * CM_S_TO_M_S, zz, ci, co, u, v
 
 
 def ghk_flux(
-    permeability_cm_s: ArrayLike, z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike,
-    v_mV: ArrayLike, temperature_K: ArrayLike,
+    permeability_cm_s: ArrayLike,
+    z: ArrayLike,
+    c_in_mM: ArrayLike,
+    c_out_mM: ArrayLike,
+    v_mV: ArrayLike,
+    temperature_K: ArrayLike,
 ) -> FloatArray:
     """GHK flux density in pmol cm^-2 s^-1, positive outward.
 
@@ -168,8 +179,12 @@ def ghk_flux(
 
 
 def ghk_current(
-    permeability_cm_s: ArrayLike, z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike,
-    v_mV: ArrayLike, temperature_K: ArrayLike,
+    permeability_cm_s: ArrayLike,
+    z: ArrayLike,
+    c_in_mM: ArrayLike,
+    c_out_mM: ArrayLike,
+    v_mV: ArrayLike,
+    temperature_K: ArrayLike,
 ) -> FloatArray:
     """GHK current density in uA/cm^2 (= 1e-2 A/m^2), positive outward.
 
@@ -180,8 +195,12 @@ def ghk_current(
 
 
 def ghk_chord_conductance(
-    permeability_cm_s: ArrayLike, z: ArrayLike, c_in_mM: ArrayLike, c_out_mM: ArrayLike,
-    v_mV: ArrayLike, temperature_K: ArrayLike,
+    permeability_cm_s: ArrayLike,
+    z: ArrayLike,
+    c_in_mM: ArrayLike,
+    c_out_mM: ArrayLike,
+    v_mV: ArrayLike,
+    temperature_K: ArrayLike,
 ) -> FloatArray:
     """GHK chord conductance g = I / (V - E) in mS/cm^2 (uA/cm^2 per mV).
 
@@ -284,7 +303,8 @@ def ghk_voltage(
 ) -> FloatArray:
     """Goldman-Hodgkin-Katz voltage equation for monovalent ions (Na, K, Cl), mV.
 
-    V = (RT/F) ln((sum_cations P c_out + sum_anions P c_in) / (sum_cations P c_in + sum_anions P c_out)).
+    V = (RT/F) ln((sum_cations P c_out + sum_anions P c_in)
+                  / (sum_cations P c_in + sum_anions P c_out)).
     Permeabilities may be relative (e.g. K=1, Na=0.04, Cl=0.45). For divalent ions use
     :func:`zero_current_potential`.
     """
@@ -347,9 +367,9 @@ def _log_positive_root(qa: FloatArray, qb: FloatArray, qc: FloatArray) -> FloatA
 
 def _zero_current_u_numeric(species: list[_Species]) -> FloatArray:
     """Root u = FV/RT of the summed GHK currents, element by element (brentq)."""
-    arrays = _checks.broadcast(**{
-        f"{k}{i}": getattr(s, k) for i, s in enumerate(species) for k in ("p", "c_in", "c_out")
-    })
+    arrays = _checks.broadcast(
+        **{f"{k}{i}": getattr(s, k) for i, s in enumerate(species) for k in ("p", "c_in", "c_out")}
+    )
     shape = arrays[0].shape
     out = np.empty(shape)
     zs = [float(s.ion.valence) for s in species]
@@ -520,7 +540,9 @@ def donnan(
     impermeant.
     """
     table = _by_name("outside", outside_mM, _resolver(outside_mM))
-    bath = [(ion, _checks.positive(f"outside concentration of {n}", c)) for n, (ion, c) in table.items()]
+    bath = [
+        (ion, _checks.positive(f"outside concentration of {n}", c)) for n, (ion, c) in table.items()
+    ]
     x = _checks.non_negative("trapped concentration", trapped_mM, unit=" mM")
     zx = _checks.finite("trapped charge", trapped_charge)
     t = float(check_temperature(temperature_K))
@@ -574,7 +596,9 @@ def _donnan_numeric(bath: _Bath, b: FloatArray) -> FloatArray:
     for idx in np.ndindex(out.shape):
         c = np.array([a[idx] for a in concs])
         bb = float(b_arr[idx])
-        out[idx] = math.exp(_increasing_root(lambda s, c=c, bb=bb: float(np.sum(zs * c * np.exp(zs * s))) + bb))
+        out[idx] = math.exp(
+            _increasing_root(lambda s, c=c, bb=bb: float(np.sum(zs * c * np.exp(zs * s))) + bb)
+        )
     return out
 
 
@@ -618,11 +642,16 @@ def donnan_closed(
     _check_donnan_exists(zx * x, _sum_by_sign(totals, True), _sum_by_sign(totals, False))
 
     def outside_at(s: float) -> dict[str, float]:
-        return {ion.name: float(tot) / (1.0 + rho * math.exp(ion.valence * s)) for ion, tot in totals}
+        return {
+            ion.name: float(tot) / (1.0 + rho * math.exp(ion.valence * s)) for ion, tot in totals
+        }
 
     def charge(s: float) -> float:
         co = outside_at(s)
-        return sum(ion.valence * co[ion.name] * math.exp(ion.valence * s) for ion, _ in totals) + zx * x
+        return (
+            sum(ion.valence * co[ion.name] * math.exp(ion.valence * s) for ion, _ in totals)
+            + zx * x
+        )
 
     s = _increasing_root(charge)
     outside = {k: np.asarray(v) for k, v in outside_at(s).items()}
@@ -630,8 +659,17 @@ def donnan_closed(
     moved = {ion.name: (ci0 - inside[ion.name]) * vol_in for ion, ci0, _ in start}
     valences = {ion.name: float(ion.valence) for ion, _, _ in start}
     ratio = np.asarray(math.exp(s))
-    return DonnanResult(ratio, _donnan_v(ratio, t), inside, outside, valences,
-                        np.asarray(x), np.asarray(zx), t, moved)
+    return DonnanResult(
+        ratio,
+        _donnan_v(ratio, t),
+        inside,
+        outside,
+        valences,
+        np.asarray(x),
+        np.asarray(zx),
+        t,
+        moved,
+    )
 
 
 def _bath_volume(bath_volume_um3: float) -> float:
@@ -653,10 +691,20 @@ def _closed_start(
     start = []
     for name in list(ins) + [n for n in outs if n not in ins]:
         ion = (ins.get(name) or outs[name])[0]
-        ci0 = float(_checks.non_negative(f"inside concentration of {name}", ins.get(name, (ion, 0.0))[1], " mM"))
-        co0 = float(_checks.non_negative(f"outside concentration of {name}", outs.get(name, (ion, 0.0))[1], " mM"))
+        ci0 = float(
+            _checks.non_negative(
+                f"inside concentration of {name}", ins.get(name, (ion, 0.0))[1], " mM"
+            )
+        )
+        co0 = float(
+            _checks.non_negative(
+                f"outside concentration of {name}", outs.get(name, (ion, 0.0))[1], " mM"
+            )
+        )
         if ci0 + co0 <= 0:
-            raise ParameterError(f"{name}: 0 mM on both sides is not allowed; give a positive value")
+            raise ParameterError(
+                f"{name}: 0 mM on both sides is not allowed; give a positive value"
+            )
         start.append((ion, ci0, co0))
     return start
 
@@ -729,8 +777,15 @@ def charge_budget(
         c = _checks.positive("inside concentration", c_in_mM)
         fraction = np.abs(moved) / (c * geometry.volume_m3)
     return ChargeBudget(
-        np.asarray(v_mV, dtype=float), zz, geometry, float(capacitance_uF_cm2), q,
-        np.abs(q) / E_CHARGE, moved, delta, fraction,
+        np.asarray(v_mV, dtype=float),
+        zz,
+        geometry,
+        float(capacitance_uF_cm2),
+        q,
+        np.abs(q) / E_CHARGE,
+        moved,
+        delta,
+        fraction,
     )
 
 
@@ -764,7 +819,11 @@ class DrivingForce:
 
 
 def driving_force(
-    z: float, c_in_mM: ArrayLike, c_out_mM: ArrayLike, v_mV: ArrayLike, temperature_K: float,
+    z: float,
+    c_in_mM: ArrayLike,
+    c_out_mM: ArrayLike,
+    v_mV: ArrayLike,
+    temperature_K: float,
     tol_mV: float = EQUILIBRIUM_TOL_MV,
 ) -> DrivingForce:
     """Split the driving force V - E on an ion into its electrical and diffusional parts."""
@@ -774,14 +833,25 @@ def driving_force(
     zz = float(_checks.valence(z))
     dv = v - e
     electrical = zz * F * v * 1e-3
-    diffusional = R * t * np.log(np.asarray(c_in_mM, dtype=float) / np.asarray(c_out_mM, dtype=float))
+    diffusional = (
+        R * t * np.log(np.asarray(c_in_mM, dtype=float) / np.asarray(c_out_mM, dtype=float))
+    )
     return DrivingForce(
-        zz, v, e, dv, electrical, diffusional, zz * F * dv * 1e-3,
-        flux_direction(zz, v, e, tol_mV), current_direction(v, e, tol_mV),
+        zz,
+        v,
+        e,
+        dv,
+        electrical,
+        diffusional,
+        zz * F * dv * 1e-3,
+        flux_direction(zz, v, e, tol_mV),
+        current_direction(v, e, tol_mV),
     )
 
 
-def _direction(sign: FloatArray, dv: FloatArray, tol: float, words: tuple[str, str, str]) -> str | NDArray[np.str_]:
+def _direction(
+    sign: FloatArray, dv: FloatArray, tol: float, words: tuple[str, str, str]
+) -> str | NDArray[np.str_]:
     out = np.where(np.abs(dv) <= tol, words[2], np.where(sign > 0, words[0], words[1]))
     return str(out) if out.ndim == 0 else out
 

@@ -109,8 +109,15 @@ def _direction_word(sign: int) -> str:
     return "outward" if sign > 0 else "inward"
 
 
-def reason(ion: str, z: float, c_in_mM: float, c_out_mM: float, v_mV: float, e_mV: float,
-           tol_mV: float = eq.EQUILIBRIUM_TOL_MV) -> str:
+def reason(
+    ion: str,
+    z: float,
+    c_in_mM: float,
+    c_out_mM: float,
+    v_mV: float,
+    e_mV: float,
+    tol_mV: float = eq.EQUILIBRIUM_TOL_MV,
+) -> str:
     """One sentence, from the numbers, saying which way the ion moves and why."""
     label, e_txt, v_txt = ion_label(ion), f"E_{ion} = {format_mV(e_mV)} mV", f"{format_mV(v_mV)} mV"
     chem = 0 if c_in_mM == c_out_mM else (1 if c_in_mM > c_out_mM else -1)
@@ -120,42 +127,67 @@ def reason(ion: str, z: float, c_in_mM: float, c_out_mM: float, v_mV: float, e_m
     if flux == 0:
         if chem == 0 and elec == 0:
             return f"{label} is at equilibrium: equal concentrations on both sides and no voltage"
-        return (f"{label} is at equilibrium: the concentration push {_direction_word(chem)}"
-                f" ({e_txt}) exactly balances the electrical {elec_word} at {v_txt}")
+        return (
+            f"{label} is at equilibrium: the concentration push {_direction_word(chem)}"
+            f" ({e_txt}) exactly balances the electrical {elec_word} at {v_txt}"
+        )
     verb = f"{'leaves' if flux > 0 else 'enters'} (V - E_{ion} = {format_mV(v_mV - e_mV)} mV)"
     if chem == 0:
-        text = (f"{label} {verb}: its concentration is the same on both sides, so only the"
-                f" electrical {elec_word} at {v_txt} acts")
+        text = (
+            f"{label} {verb}: its concentration is the same on both sides, so only the"
+            f" electrical {elec_word} at {v_txt} acts"
+        )
     elif elec == 0:
-        text = (f"{label} {verb}: at 0 mV there is no electrical force, only the concentration"
-                f" push {_direction_word(chem)} ({e_txt})")
+        text = (
+            f"{label} {verb}: at 0 mV there is no electrical force, only the concentration"
+            f" push {_direction_word(chem)} ({e_txt})"
+        )
     elif chem == elec:
-        text = (f"{label} {verb}: the concentration push ({e_txt}) and the electrical"
-                f" {elec_word.split()[0]} at {v_txt} both point {_direction_word(chem)}")
+        text = (
+            f"{label} {verb}: the concentration push ({e_txt}) and the electrical"
+            f" {elec_word.split()[0]} at {v_txt} both point {_direction_word(chem)}"
+        )
     elif flux == chem:
-        text = (f"{label} {verb}: the concentration push {_direction_word(chem)} ({e_txt}) is"
-                f" stronger than the electrical {elec_word} at {v_txt}")
+        text = (
+            f"{label} {verb}: the concentration push {_direction_word(chem)} ({e_txt}) is"
+            f" stronger than the electrical {elec_word} at {v_txt}"
+        )
     else:
-        text = (f"{label} {verb}: the electrical {elec_word} at {v_txt} is stronger than the"
-                f" concentration push {_direction_word(chem)} ({e_txt})")
+        text = (
+            f"{label} {verb}: the electrical {elec_word} at {v_txt} is stronger than the"
+            f" concentration push {_direction_word(chem)} ({e_txt})"
+        )
     if z < 0:
-        text += f"; a negative ion, so its {'outward' if flux > 0 else 'inward'} flux is an" \
-                f" {'inward' if flux > 0 else 'outward'} current"
+        text += (
+            f"; a negative ion, so its {'outward' if flux > 0 else 'inward'} flux is an"
+            f" {'inward' if flux > 0 else 'outward'} current"
+        )
     return text
 
 
-def explain_ion(ion: str, c_in_mM: float, c_out_mM: float, v_mV: float,
-                temperature_K: float) -> IonReport:
+def explain_ion(
+    ion: str, c_in_mM: float, c_out_mM: float, v_mV: float, temperature_K: float
+) -> IonReport:
     """Driving force on one ion at ``v_mV``, split and explained."""
     z = float(_ions.get(ion).valence)
     name = _ions.get(ion).name
     df = eq.driving_force(z, c_in_mM, c_out_mM, v_mV, temperature_K)
     e, v = float(df.E_mV), float(df.v_mV)
     return IonReport(
-        name, ion_label(name), z, float(c_in_mM), float(c_out_mM), e, v,
-        float(df.driving_force_mV), float(df.electrical_J_mol) / 1e3,
-        float(df.diffusional_J_mol) / 1e3, float(df.total_J_mol) / 1e3,
-        str(df.flux), str(df.current), reason(name, z, float(c_in_mM), float(c_out_mM), v, e),
+        name,
+        ion_label(name),
+        z,
+        float(c_in_mM),
+        float(c_out_mM),
+        e,
+        v,
+        float(df.driving_force_mV),
+        float(df.electrical_J_mol) / 1e3,
+        float(df.diffusional_J_mol) / 1e3,
+        float(df.total_J_mol) / 1e3,
+        str(df.flux),
+        str(df.current),
+        reason(name, z, float(c_in_mM), float(c_out_mM), v, e),
     )
 
 
@@ -169,9 +201,14 @@ def _canonical(values: Mapping[str, float]) -> dict[str, float]:
     return {_ions.get(k).name: float(v) for k, v in values.items()}
 
 
-def explain(inside_mM: Mapping[str, float], outside_mM: Mapping[str, float],
-            temperature_K: float, v_mV: float | None = None,
-            permeability: Mapping[str, float] | None = None, preset: str | None = None) -> Explanation:
+def explain(
+    inside_mM: Mapping[str, float],
+    outside_mM: Mapping[str, float],
+    temperature_K: float,
+    v_mV: float | None = None,
+    permeability: Mapping[str, float] | None = None,
+    preset: str | None = None,
+) -> Explanation:
     """Explain every ion given on both sides at ``v_mV``.
 
     Without ``v_mV`` the GHK zero-current potential of ``permeability`` is used.
@@ -179,26 +216,35 @@ def explain(inside_mM: Mapping[str, float], outside_mM: Mapping[str, float],
     inside, outside = _canonical(inside_mM), _canonical(outside_mM)
     if v_mV is None:
         if not permeability:
-            raise ParameterError("membrane potential: none given and no permeabilities to compute"
-                                 " the GHK potential from; give a potential in mV (--vm)")
+            raise ParameterError(
+                "membrane potential: none given and no permeabilities to compute"
+                " the GHK potential from; give a potential in mV (--vm)"
+            )
         v = float(eq.zero_current_potential(permeability, inside, outside, temperature_K))
         origin = "GHK zero-current potential" + (f" of preset {preset}" if preset else "")
     else:
         v = float(_checks.finite("membrane potential", v_mV, unit=" mV"))
         origin = "given"
-    reports = tuple(explain_ion(n, inside[n], outside[n], v, temperature_K)
-                    for n in _common_ions(inside, outside))
+    reports = tuple(
+        explain_ion(n, inside[n], outside[n], v, temperature_K)
+        for n in _common_ions(inside, outside)
+    )
     return Explanation(v, origin, float(temperature_K), preset, reports)
 
 
 def explain_preset(preset: Preset, v_mV: float | None = None) -> Explanation:
     """Explain a preset's ions at ``v_mV`` (default: the preset's GHK potential)."""
-    return explain(preset.inside, preset.outside, preset.temperature_K, v_mV,
-                   preset.permeability, preset.name)
+    return explain(
+        preset.inside, preset.outside, preset.temperature_K, v_mV, preset.permeability, preset.name
+    )
 
 
-def resting_summary(permeability: Mapping[str, float], inside_mM: Mapping[str, float],
-                    outside_mM: Mapping[str, float], temperature_K: float) -> RestingSummary:
+def resting_summary(
+    permeability: Mapping[str, float],
+    inside_mM: Mapping[str, float],
+    outside_mM: Mapping[str, float],
+    temperature_K: float,
+) -> RestingSummary:
     """Reversal potentials, GHK zero-current potential and chord weights (see RestingSummary)."""
     inside, outside = _canonical(inside_mM), _canonical(outside_mM)
     perm = _canonical(permeability)
@@ -210,7 +256,12 @@ def resting_summary(permeability: Mapping[str, float], inside_mM: Mapping[str, f
     chord = float(eq.chord_potential(g, {k: e_all[k] for k in g}))
     order = [i.name for i in _ions.STANDARD]
     return RestingSummary(
-        float(temperature_K), inside, outside, perm,
-        {k: float(e_all[k]) for k in order if k in e_all}, v, chord,
+        float(temperature_K),
+        inside,
+        outside,
+        perm,
+        {k: float(e_all[k]) for k in order if k in e_all},
+        v,
+        chord,
         {k: weights[k] for k in order if k in weights},
     )

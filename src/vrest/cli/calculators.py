@@ -43,14 +43,29 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_composition(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default=DEFAULT_PRESET,
-                        help=f"preset name or .toml path (default: {DEFAULT_PRESET})")
-    parser.add_argument("--temp", help="temperature: degC (37) or kelvin with a K suffix (310.15K);"
-                                       " default: the preset's")
-    parser.add_argument("--in", dest="inside", action="append", metavar="ION=C",
-                        help="inside concentration(s) in mM, e.g. K=140,Na=12 (repeatable)")
-    parser.add_argument("--out", dest="outside", action="append", metavar="ION=C",
-                        help="outside concentration(s) in mM, e.g. K=10 (repeatable)")
+    parser.add_argument(
+        "--preset",
+        default=DEFAULT_PRESET,
+        help=f"preset name or .toml path (default: {DEFAULT_PRESET})",
+    )
+    parser.add_argument(
+        "--temp",
+        help="temperature: degC (37) or kelvin with a K suffix (310.15K); default: the preset's",
+    )
+    parser.add_argument(
+        "--in",
+        dest="inside",
+        action="append",
+        metavar="ION=C",
+        help="inside concentration(s) in mM, e.g. K=140,Na=12 (repeatable)",
+    )
+    parser.add_argument(
+        "--out",
+        dest="outside",
+        action="append",
+        metavar="ION=C",
+        help="outside concentration(s) in mM, e.g. K=10 (repeatable)",
+    )
 
 
 def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[str, float], float]:
@@ -71,8 +86,12 @@ def _temperature_text(t_k: float) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in [header, *rows]]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in [header, *rows]
+    ]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -80,12 +99,19 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _add_nernst(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("nernst", help="equilibrium (Nernst) potential of one ion",
-                       description="Nernst potential E = (RT/zF) ln(c_out/c_in) of one ion, mV.")
+    p = sub.add_parser(
+        "nernst",
+        help="equilibrium (Nernst) potential of one ion",
+        description="Nernst potential E = (RT/zF) ln(c_out/c_in) of one ion, mV.",
+    )
     p.add_argument("ion", metavar="ION", help="Na, K, Cl or Ca (any name with --z)")
     p.add_argument("--in", dest="c_in", required=True, metavar="C", help="inside concentration, mM")
-    p.add_argument("--out", dest="c_out", required=True, metavar="C", help="outside concentration, mM")
-    p.add_argument("--temp", default="37", help="degC (37) or kelvin with a K suffix (310.15K); default 37")
+    p.add_argument(
+        "--out", dest="c_out", required=True, metavar="C", help="outside concentration, mM"
+    )
+    p.add_argument(
+        "--temp", default="37", help="degC (37) or kelvin with a K suffix (310.15K); default 37"
+    )
     p.add_argument("--z", help="valence, for an ion not in the list (or to override it)")
     _add_json(p)
     p.set_defaults(func=_run_nernst)
@@ -107,11 +133,21 @@ def _run_nernst(args: argparse.Namespace) -> int:
     t_k = parsing.parse_temperature(args.temp)
     e = float(nernst(z, c_in, c_out, t_k))
     if args.json:
-        _print_json({"ion": name, "z": z, "E_mV": e, "temperature_K": t_k,
-                     "c_in_mM": c_in, "c_out_mM": c_out})
+        _print_json(
+            {
+                "ion": name,
+                "z": z,
+                "E_mV": e,
+                "temperature_K": t_k,
+                "c_in_mM": c_in,
+                "c_out_mM": c_out,
+            }
+        )
     else:
-        print(f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
-              f" {_temperature_text(t_k)})")
+        print(
+            f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
+            f" {_temperature_text(t_k)})"
+        )
     return 0
 
 
@@ -120,16 +156,22 @@ def _run_nernst(args: argparse.Namespace) -> int:
 
 def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "ghk", help="GHK resting potential of a preset, with overrides",
+        "ghk",
+        help="GHK resting potential of a preset, with overrides",
         description="Reversal potentials, the GHK zero-current potential (all permeant ions,"
-                    " Ca2+ included) and the chord-conductance form of it. Chord weights are the"
-                    " GHK chord conductances g_i = I_i/(V - E_i) at the GHK potential V, so the"
-                    " chord potential sum(w_i E_i) reproduces V: it shows V as an average of the"
-                    " E_i weighted by how much each ion conducts.")
+        " Ca2+ included) and the chord-conductance form of it. Chord weights are the"
+        " GHK chord conductances g_i = I_i/(V - E_i) at the GHK potential V, so the"
+        " chord potential sum(w_i E_i) reproduces V: it shows V as an average of the"
+        " E_i weighted by how much each ion conducts.",
+    )
     _add_composition(p)
-    p.add_argument("--perm", action="append", metavar="ION=P",
-                   help="permeabilities relative to P_K, e.g. K=1,Na=0.04,Cl=0.45; merged into the"
-                        " preset's (ION=0 makes an ion impermeant)")
+    p.add_argument(
+        "--perm",
+        action="append",
+        metavar="ION=P",
+        help="permeabilities relative to P_K, e.g. K=1,Na=0.04,Cl=0.45; merged into the"
+        " preset's (ION=0 makes an ion impermeant)",
+    )
     _add_json(p)
     p.set_defaults(func=_run_ghk)
 
@@ -142,21 +184,32 @@ def _run_ghk(args: argparse.Namespace) -> int:
     preset, inside, outside, t_k = _composition(args)
     perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
     if not perm:
-        raise ParameterError(f"--perm: preset {preset.name} has no permeabilities;"
-                             f" give them, e.g. --perm K=1,Na=0.04,Cl=0.45")
+        raise ParameterError(
+            f"--perm: preset {preset.name} has no permeabilities;"
+            f" give them, e.g. --perm K=1,Na=0.04,Cl=0.45"
+        )
     summary = resting_summary(perm, inside, outside, t_k)
     if args.json:
         _print_json({"preset": preset.name, **summary.to_dict()})
         return 0
     print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}")
-    rows = [[ion, f"{summary.inside_mM[ion]:g}", f"{summary.outside_mM[ion]:g}",
-             f"{perm.get(ion, 0.0):g}", f"{e:+.2f}",
-             f"{summary.chord_weights[ion]:.4f}" if ion in summary.chord_weights else "-"]
-            for ion, e in summary.E_mV.items()]
+    rows = [
+        [
+            ion,
+            f"{summary.inside_mM[ion]:g}",
+            f"{summary.outside_mM[ion]:g}",
+            f"{perm.get(ion, 0.0):g}",
+            f"{e:+.2f}",
+            f"{summary.chord_weights[ion]:.4f}" if ion in summary.chord_weights else "-",
+        ]
+        for ion, e in summary.E_mV.items()
+    ]
     print(_table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
     print(f"GHK zero-current potential  V = {summary.V_mV:+.2f} mV")
-    print(f"chord-conductance potential   = {summary.chord_mV:+.2f} mV"
-          f"  (sum of weight x E; weights g_i = I_i/(V - E_i) at V)")
+    print(
+        f"chord-conductance potential   = {summary.chord_mV:+.2f} mV"
+        f"  (sum of weight x E; weights g_i = I_i/(V - E_i) at V)"
+    )
     return 0
 
 
@@ -164,12 +217,17 @@ def _run_ghk(args: argparse.Namespace) -> int:
 
 
 def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("explain", help="which way each ion moves at rest, and why",
-                       description="Per ion: reversal potential, driving force V - E split into its"
-                                   " electrical and concentration parts, direction of the net flux"
-                                   " and of the current, and the reason in words.")
+    p = sub.add_parser(
+        "explain",
+        help="which way each ion moves at rest, and why",
+        description="Per ion: reversal potential, driving force V - E split into its"
+        " electrical and concentration parts, direction of the net flux"
+        " and of the current, and the reason in words.",
+    )
     _add_composition(p)
-    p.add_argument("--vm", metavar="MV", help="membrane potential in mV (default: the GHK potential)")
+    p.add_argument(
+        "--vm", metavar="MV", help="membrane potential in mV (default: the GHK potential)"
+    )
     _add_json(p)
     p.set_defaults(func=_run_explain)
 
@@ -185,9 +243,24 @@ def _run_explain(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
         return 0
     print(f"{preset.name}: {_temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
-    rows = [[r.label, f"{r.E_mV:+.2f}", f"{r.driving_force_mV:+.2f}", f"{r.electrical_kJ_mol:+.2f}",
-             f"{r.diffusional_kJ_mol:+.2f}", r.flux, r.current] for r in result.ions]
-    print(_table(["ion", "E (mV)", "V-E (mV)", "electrical", "concentration", "net flux", "current"], rows))
+    rows = [
+        [
+            r.label,
+            f"{r.E_mV:+.2f}",
+            f"{r.driving_force_mV:+.2f}",
+            f"{r.electrical_kJ_mol:+.2f}",
+            f"{r.diffusional_kJ_mol:+.2f}",
+            r.flux,
+            r.current,
+        ]
+        for r in result.ions
+    ]
+    print(
+        _table(
+            ["ion", "E (mV)", "V-E (mV)", "electrical", "concentration", "net flux", "current"],
+            rows,
+        )
+    )
     print("(electrical and concentration: work in kJ/mol done on ions moving out; + pushes out)")
     for r in result.ions:
         print(f"- {r.reason}")
@@ -198,10 +271,14 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("presets", help="list and show the built-in presets",
-                       description="Cell compositions with a source for every value.")
-    inner = p.add_subparsers(dest="presets_command", metavar="{list,show}", parser_class=type(p),
-                             required=True)
+    p = sub.add_parser(
+        "presets",
+        help="list and show the built-in presets",
+        description="Cell compositions with a source for every value.",
+    )
+    inner = p.add_subparsers(
+        dest="presets_command", metavar="{list,show}", parser_class=type(p), required=True
+    )
     lst = inner.add_parser("list", help="names and titles of the presets")
     _add_json(lst)
     lst.set_defaults(func=_run_presets_list)
@@ -226,10 +303,15 @@ def _run_presets_list(args: argparse.Namespace) -> int:
 
 def _preset_dict(preset: Any) -> dict[str, Any]:
     return {
-        "name": preset.name, "title": preset.title, "description": preset.description,
-        "temperature_K": preset.temperature_K, "inside_mM": preset.inside,
-        "outside_mM": preset.outside, "permeability_rel_K": preset.permeability,
-        "sources": preset.sources, "value_sources": preset.value_sources,
+        "name": preset.name,
+        "title": preset.title,
+        "description": preset.description,
+        "temperature_K": preset.temperature_K,
+        "inside_mM": preset.inside,
+        "outside_mM": preset.outside,
+        "permeability_rel_K": preset.permeability,
+        "sources": preset.sources,
+        "value_sources": preset.value_sources,
     }
 
 
@@ -243,10 +325,18 @@ def _run_presets_show(args: argparse.Namespace) -> int:
     src = preset.value_sources
     print(f"{preset.name}: {preset.title}\n\n{preset.description}\n")
     print(f"temperature: {_temperature_text(preset.temperature_K)}  [{src['temperature']}]")
-    rows = [[ion, f"{preset.inside[ion]:g}", src[f"inside.{ion}"], f"{preset.outside[ion]:g}",
-             src[f"outside.{ion}"],
-             f"{preset.permeability[ion]:g}" if ion in preset.permeability else "-",
-             src.get(f"permeability.{ion}", "")] for ion in preset.ions()]
+    rows = [
+        [
+            ion,
+            f"{preset.inside[ion]:g}",
+            src[f"inside.{ion}"],
+            f"{preset.outside[ion]:g}",
+            src[f"outside.{ion}"],
+            f"{preset.permeability[ion]:g}" if ion in preset.permeability else "-",
+            src.get(f"permeability.{ion}", ""),
+        ]
+        for ion in preset.ions()
+    ]
     print(_table(["ion", "in (mM)", "source", "out (mM)", "source", "P/P_K", "source"], rows))
     print("\nsources:")
     for key, citation in preset.sources.items():

@@ -26,7 +26,9 @@ def parse_number(text: str, option: str, unit: str = "") -> float:
     try:
         value = float(str(text).strip())
     except ValueError:
-        raise ParameterError(f"{option}: {text!r} is not a number{f' (in {unit})' if unit else ''}") from None
+        raise ParameterError(
+            f"{option}: {text!r} is not a number{f' (in {unit})' if unit else ''}"
+        ) from None
     if not math.isfinite(value):
         raise ParameterError(f"{option}: {text!r} is not allowed; give a finite number")
     return value
@@ -88,7 +90,9 @@ def parse_concentrations(values: str | Iterable[str] | None, option: str) -> dic
     out = parse_assignments(values, option)
     for ion, c in out.items():
         if c <= 0:
-            raise ParameterError(f"{option} {ion}: {c:g} mM is not allowed; concentrations must be > 0 mM")
+            raise ParameterError(
+                f"{option} {ion}: {c:g} mM is not allowed; concentrations must be > 0 mM"
+            )
     return out
 
 
@@ -96,14 +100,20 @@ def parse_concentration(text: str, option: str) -> float:
     """One concentration in mM, finite and > 0."""
     value = parse_number(text, option, "mM")
     if value <= 0:
-        raise ParameterError(f"{option}: {value:g} mM is not allowed; concentrations must be > 0 mM")
+        raise ParameterError(
+            f"{option}: {value:g} mM is not allowed; concentrations must be > 0 mM"
+        )
     return value
 
 
-def parse_permeabilities(values: str | Iterable[str] | None, option: str = "--perm") -> dict[str, float]:
+def parse_permeabilities(
+    values: str | Iterable[str] | None, option: str = "--perm"
+) -> dict[str, float]:
     """``ION=P`` items (e.g. 'K=1,Na=0.04,Cl=0.45'); every P finite and >= 0."""
     out = parse_assignments(values, option)
     for ion, p in out.items():
         if p < 0:
-            raise ParameterError(f"{option} {ion}: {p:g} is not allowed; permeabilities must be >= 0")
+            raise ParameterError(
+                f"{option} {ion}: {p:g} is not allowed; permeabilities must be >= 0"
+            )
     return out

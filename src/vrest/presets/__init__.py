@@ -40,8 +40,17 @@ from vrest.errors import PresetError, VrestError, unknown
 
 __all__ = ["Preset", "load", "names", "parse"]
 
-_TOP_KEYS = ("name", "title", "description", "sources", "temperature", "inside", "outside",
-             "permeability", "model")
+_TOP_KEYS = (
+    "name",
+    "title",
+    "description",
+    "sources",
+    "temperature",
+    "inside",
+    "outside",
+    "permeability",
+    "model",
+)
 _META_KEYS = ("unit", "source", "note")
 _KNOWN_IONS = ("Na", "K", "Cl", "Ca")
 
@@ -115,7 +124,9 @@ def _load_file(path: Path) -> Preset:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PresetError(f"{path}: cannot read preset file ({exc.__class__.__name__}: {exc})") from None
+        raise PresetError(
+            f"{path}: cannot read preset file ({exc.__class__.__name__}: {exc})"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -154,7 +165,9 @@ class _Parser:
     def preset(self, origin: str) -> Preset:
         extra = sorted(set(self.data) - set(_TOP_KEYS))
         if extra:
-            raise _Invalid(f"unknown top-level key(s) {', '.join(extra)}; allowed: {', '.join(_TOP_KEYS)}")
+            raise _Invalid(
+                f"unknown top-level key(s) {', '.join(extra)}; allowed: {', '.join(_TOP_KEYS)}"
+            )
         texts = {k: self._text(k) for k in ("name", "title", "description")}
         self.sources = self._sources()
         temperature = self._temperature()
@@ -164,9 +177,17 @@ class _Parser:
         if "model" in self.data:
             self._model(self.data["model"], "model", None)
         return Preset(
-            texts["name"], texts["title"], texts["description"].strip(), temperature,
-            inside, outside, permeability, self.sources, self.value_sources,
-            dict(self.data), origin,
+            texts["name"],
+            texts["title"],
+            texts["description"].strip(),
+            temperature,
+            inside,
+            outside,
+            permeability,
+            self.sources,
+            self.value_sources,
+            dict(self.data),
+            origin,
         )
 
     def _text(self, key: str) -> str:
@@ -192,11 +213,15 @@ class _Parser:
 
     def _source_key(self, dotted: str, key: object) -> str:
         if not isinstance(key, str):
-            raise _Invalid(f"{dotted} has no source; give it {{ value = ..., source = \"KEY\" }}"
-                           f" or a `source` key in its table")
+            raise _Invalid(
+                f'{dotted} has no source; give it {{ value = ..., source = "KEY" }}'
+                f" or a `source` key in its table"
+            )
         if key not in self.sources:
-            raise _Invalid(f"{dotted}: source {key!r} is not defined in [sources]"
-                           f" (defined: {', '.join(sorted(self.sources))})")
+            raise _Invalid(
+                f"{dotted}: source {key!r} is not defined in [sources]"
+                f" (defined: {', '.join(sorted(self.sources))})"
+            )
         return key
 
     def _record(self, dotted: str, source: object) -> None:
@@ -208,7 +233,7 @@ class _Parser:
         if not _is_number(value):
             raise _Invalid(f"temperature.value must be a number, not {value!r}")
         if unit not in ("degC", "K"):
-            raise _Invalid(f"temperature.unit {unit!r} is not allowed; use \"degC\" or \"K\"")
+            raise _Invalid(f'temperature.unit {unit!r} is not allowed; use "degC" or "K"')
         t_k = float(value) + (ZERO_C if unit == "degC" else 0.0)
         if not (math.isfinite(t_k) and T_MIN_K < t_k <= T_MAX_K):
             raise _Invalid(f"temperature {value} {unit} is outside the allowed range (0 K, 400 K]")
@@ -244,7 +269,9 @@ class _Parser:
         if isinstance(entry, Mapping):
             extra = sorted(set(entry) - {"value", "source", "note", "unit"})
             if extra:
-                raise _Invalid(f"{dotted}: unknown key(s) {', '.join(extra)}; allowed: value, source, note")
+                raise _Invalid(
+                    f"{dotted}: unknown key(s) {', '.join(extra)}; allowed: value, source, note"
+                )
             value, source = entry.get("value"), entry.get("source", table_source)
         else:
             value, source = entry, table_source
@@ -262,21 +289,33 @@ class _Parser:
         values = self._ion_table(key, "mM")
         for ion, value in values.items():
             if not (math.isfinite(value) and value > 0):
-                raise _Invalid(f"{key}.{ion} = {value:g} mM is not allowed;"
-                               f" concentrations must be finite and > 0 mM")
+                raise _Invalid(
+                    f"{key}.{ion} = {value:g} mM is not allowed;"
+                    f" concentrations must be finite and > 0 mM"
+                )
         return values
 
-    def _permeability(self, inside: dict[str, float], outside: dict[str, float]) -> dict[str, float]:
+    def _permeability(
+        self, inside: dict[str, float], outside: dict[str, float]
+    ) -> dict[str, float]:
         if "permeability" not in self.data:
             return {}
         perm = self._ion_table("permeability", "relative to P_K")
         for ion, value in perm.items():
             if not (math.isfinite(value) and value >= 0):
-                raise _Invalid(f"permeability.{ion} = {value:g} is not allowed; permeabilities must be finite and >= 0")
+                raise _Invalid(
+                    f"permeability.{ion} = {value:g} is not allowed;"
+                    " permeabilities must be finite and >= 0"
+                )
             if ion not in inside or ion not in outside:
-                raise _Invalid(f"permeability.{ion}: {ion} needs a concentration in [inside] and [outside]")
+                raise _Invalid(
+                    f"permeability.{ion}: {ion} needs a concentration in [inside] and [outside]"
+                )
         if perm and perm.get("K") != 1.0:
-            raise _Invalid(f"permeability.K must be 1 (permeabilities are relative to P_K), not {perm.get('K')!r}")
+            raise _Invalid(
+                "permeability.K must be 1 (permeabilities are relative to P_K),"
+                f" not {perm.get('K')!r}"
+            )
         return perm
 
     def _model(self, node: object, dotted: str, source: object) -> None:
