@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest.constants import F, N_A
+from vrest.constants import N_A, F
 from vrest.equations import nernst_si
 from vrest.mechanisms.base import Z_IONS
 from vrest.model import Model

@@ -120,8 +120,15 @@ def _solve(model: Model, seg: Segment, y: NDArray[np.float64], t_eval: NDArray[n
     if t_eval.size == 0 or t_eval[-1] < seg.t1:
         t_eval = np.append(t_eval, seg.t1)
     with np.errstate(all="ignore"):
-        sol = solve_ivp(model.rhs_flat, t_span, y.reshape(-1), method=method, t_eval=t_eval,
-                        rtol=rtol, atol=tol, **options)
+        try:
+            sol = solve_ivp(model.rhs_flat, t_span, y.reshape(-1), method=method, t_eval=t_eval,
+                            rtol=rtol, atol=tol, **options)
+        except ValueError as exc:  # non-finite values inside the solver's linear algebra
+            raise SolverError(
+                f"solver failed in segment [{seg.t0:g}, {seg.t1:g}] s ({exc}); likely cause: the "
+                "state left the physical range (a concentration reached zero or V diverged); "
+                f"starting state of cell 0: {dict(zip(model.layout.names, y[0].round(6).tolist(), strict=True))}"
+            ) from None
     if not sol.success or not np.all(np.isfinite(sol.y)):
         raise _failure(model, seg, sol)
     return sol

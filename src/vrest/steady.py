@@ -23,10 +23,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vrest.cell import Cell
-from vrest.constants import F, N_A
+from vrest.constants import N_A, F
 from vrest.equations import nernst_si
 from vrest.errors import NoSteadyStateError, ParameterError, VrestError
-from vrest.mechanisms.anions import AnionSource
 from vrest.mechanisms.base import Z_IONS
 from vrest.mechanisms.pumps import PMCA, NaKPump
 from vrest.model import I_V, I_X, Model
@@ -197,18 +196,20 @@ def steady_state(cell: Cell, batch: Mapping[str, ArrayLike] | None = None,
     """
     raise_on_failure = batch is None if raise_on_failure is None else raise_on_failure
     model = Model(cell, batch)
-    reason = _structural_reason(cell, model)
-    if reason and raise_on_failure:
-        raise NoSteadyStateError(reason)
+    reasons = _structural_reasons(cell, model)
+    if any(reasons) and raise_on_failure:
+        raise NoSteadyStateError(next(r for r in reasons if r))
     y_start = model.y0 if y0 is None else _check_y0(model, y0)
     red = _Reduced(model, y_start)
     u, ok, iters = _newton(red, red.unknowns(y_start), max_iter)
-    messages = ["converged"] * model.batch_size
-    if reason:
-        ok[:] = False
-        messages = [reason] * model.batch_size
-    elif not ok.all():
-        u, ok, messages = _retry_after_transient(cell, batch, model, red, u, ok, messages, max_iter)
+    impossible = np.array([bool(r) for r in reasons])
+    ok &= ~impossible
+    messages = [r or "converged" for r in reasons]
+    if not (ok | impossible).all():
+        retry = ~ok & ~impossible
+        u, ok_r, messages = _retry_after_transient(cell, batch, model, red, u, ~retry, messages,
+                                                   max_iter)
+        ok = ok_r & ~impossible
     result = _result(red, u, ok, messages, iters)
     if raise_on_failure and not result.converged.all():
         bad = int(np.argmin(result.converged))
@@ -226,20 +227,30 @@ def _check_y0(model: Model, y0: ArrayLike) -> FloatArray:
     return y
 
 
-def _structural_reason(cell: Cell, model: Model) -> str:
-    """Why no finite steady state can exist, from the cell's structure ('' if it may)."""
-    source = next((m for m in cell.mechanisms if isinstance(m, AnionSource)), None)
-    if source is not None and source.rate > 0:
-        return ("anions are being created at a constant rate (anion_source.rate > 0), so the "
-                "amounts inside grow without end; set the rate to 0 for a steady state")
-    pumps = [m for m in cell.mechanisms if isinstance(m, NaKPump | PMCA) and m.scale * m.i_max > 0]
-    if model.layout.i_w is not None and not pumps and not model.finite_bath \
-            and np.all(model.x_out0 == 0) and np.all(model.y0[:, I_X] > 0):
-        return ("no finite steady state: with no pump, trapped anions inside and no impermeant "
+def _structural_reasons(cell: Cell, model: Model) -> list[str]:
+    """Per cell: why no finite steady state can exist, from the structure ('' if it may)."""
+    b = model.batch_size
+    reasons = [""] * b
+    source = model._source
+    if source is not None:
+        rate = np.broadcast_to(source[1]["rate"], (b,))
+        for i in np.flatnonzero(rate > 0):
+            reasons[i] = ("anions are being created at a constant rate (anion_source.rate > 0), so "
+                          "the amounts inside grow without end; set the rate to 0 for a steady state")
+    pumping = np.zeros(b, bool)
+    for mech, p in model._mechs:
+        if isinstance(mech, NaKPump | PMCA):
+            pumping |= np.broadcast_to(p["scale"] * p["i_max"], (b,)) > 0
+    if model.layout.i_w is not None and not model.finite_bath:
+        swell = ~pumping & (model.x_out0 == 0) & (model.y0[:, I_X] > 0)
+        for i in np.flatnonzero(swell):
+            reasons[i] = reasons[i] or (
+                "no finite steady state: with no pump, trapped anions inside and no impermeant "
                 "solute in the bath, permeant ions distribute by Donnan equilibrium, which always "
                 "leaves the inside more concentrated than the bath; water follows and the cell "
-                "swells without bound (the pump-leak 'double Donnan' needs a pump or bath impermeants)")
-    return ""
+                "swells without bound (the pump-leak 'double Donnan' needs a pump or bath "
+                "impermeants)")
+    return reasons
 
 
 def _newton(red: _Reduced, u: FloatArray, max_iter: int) -> tuple[FloatArray, NDArray[np.bool_], int]:
@@ -249,7 +260,7 @@ def _newton(red: _Reduced, u: FloatArray, max_iter: int) -> tuple[FloatArray, ND
     it = 0
     r, _ = red.residual(u)
     r = np.where(red.fixed, 0.0, r)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is returned)
         jac = red.jacobian(u, r)
         jac = np.where(red.fixed[:, :, None], eye[None], jac)
         finite = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(r), axis=1)
@@ -305,26 +316,39 @@ def _line_search(red: _Reduced, u: FloatArray, r: FloatArray, step: FloatArray,
 
 
 def _gross(red: _Reduced, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """(net flux per ion, gross flux per ion, net current, gross current), each (B, ...)."""
+    """(net flux per ion, flux scale per ion, net current, current scale), each (B, ...).
+
+    The scale of an ion's flux is the larger of the largest gross ionic flux of the cell and
+    the change of that ion's net flux when V moves by 1 mV, so that an ion moved by a single
+    mechanism (whose net flux is its gross flux) is judged by what a tiny shift of V would do.
+    """
     y = red.full(u)
-    obs = red.model.observe(y)
-    fl = [f[..., :4] for name, f in obs.fluxes.items()]
-    net = np.sum(fl, axis=0) if fl else np.zeros((y.shape[0], 4))
-    gross = np.sum(np.abs(fl), axis=0) if fl else np.zeros((y.shape[0], 4))
+    net, gross, net_i, gross_i = _net_and_gross(red.model, y)
+    shifted = y.copy()
+    shifted[..., I_V] += 1.0
+    net_v, _, net_iv, _ = _net_and_gross(red.model, shifted)
+    scale = np.maximum(np.max(gross, axis=-1, keepdims=True), np.abs(net_v - net))
+    return net, scale, net_i, np.maximum(gross_i, np.abs(net_iv - net_i))
+
+
+def _net_and_gross(model: Model, y: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
+                                                         FloatArray]:
+    obs = model.observe(y)
+    fl = [f[..., :4] for f in obs.fluxes.values()]
+    if not fl:
+        zero = np.zeros(y.shape[:-1])
+        return np.zeros(y.shape[:-1] + (4,)), np.zeros(y.shape[:-1] + (4,)), zero, zero
     cur = [f @ Z_IONS for f in fl]
-    net_i = np.sum(cur, axis=0) if cur else np.zeros(y.shape[0])
-    gross_i = np.sum(np.abs(cur), axis=0) if cur else np.zeros(y.shape[0])
-    return net, gross, net_i, gross_i
+    return (np.sum(fl, axis=0), np.sum(np.abs(fl), axis=0), np.sum(cur, axis=0),
+            np.sum(np.abs(cur), axis=0))
 
 
 def _relative(red: _Reduced, u: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Net flux of each ion and net current, relative to the largest gross ionic flux and the
-    gross current of the cell (a single mechanism moving an ion must carry ~0 on its own)."""
-    net, gross, net_i, gross_i = _gross(red, u)
-    scale = np.max(gross, axis=1, keepdims=True)
+    """Net flux of each ion and net current relative to their scales (see _gross)."""
+    net, scale, net_i, scale_i = _gross(red, u)
     with np.errstate(all="ignore"):
         rel = np.where(scale > 0, np.abs(net) / scale, 0.0)
-        rel_i = np.where(gross_i > 0, np.abs(net_i) / gross_i, 0.0)
+        rel_i = np.where(scale_i > 0, np.abs(net_i) / scale_i, 0.0)
     return rel, rel_i
 
 
@@ -358,7 +382,9 @@ def _retry_after_transient(cell: Cell, batch: Mapping[str, ArrayLike] | None, mo
         return u, ok, messages
     sub = Model(cell, sub_batch or None)
     red_sub = _Reduced(sub, y_end)
+    # same coordinates and invariants as the full batch, so that u_sub slots into u
     red_sub.totals, red_sub.offset = red.totals[bad], red.offset[bad]
+    red_sub.k, red_sub.fixed = red.k[bad], red.fixed[bad]
     u_sub, ok_sub, _ = _newton(red_sub, red_sub.unknowns(y_end), max_iter)
     u = u.copy()
     u[bad] = u_sub
@@ -371,13 +397,15 @@ def _retry_after_transient(cell: Cell, batch: Mapping[str, ArrayLike] | None, mo
             messages[i] = ("no finite steady state: the cell swells without bound "
                            f"(volume x{y_end[j, model.layout.i_w]:.3g} after 1e6 s)") if swollen[j] \
                 else "no steady state found: the root finder did not converge, even after a long time course"
-    red.fixed[bad] = red_sub.fixed
     return u, ok, messages
 
 
 def _result(red: _Reduced, u: FloatArray, ok: NDArray[np.bool_], messages: list[str],
             iters: int) -> SteadyState:
     model = red.model
+    ok = ok & _verified(red, u)
+    messages = [m if good or m != "converged" else "not verified: net fluxes do not vanish"
+                for m, good in zip(messages, ok, strict=True)]
     r, y = red.residual(u)
     jac = red.jacobian(u, r)
     has = red.k >= 0

@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VrestError as exc:
         print(f"vrest {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        return 0
     except KeyboardInterrupt:
         print("vrest: interrupted", file=sys.stderr)
         return 130

@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vrest.mechanisms.base import ION_INDEX, Mechanism, MembraneState, Output, Value, check_choice, zeros_flux
+from vrest.mechanisms.base import (
+    ION_INDEX,
+    Mechanism,
+    MembraneState,
+    Output,
+    Value,
+    check_choice,
+    zeros_flux,
+)
 from vrest.params import ParamSpec
 
 COUNTER_IONS: tuple[str, ...] = ("none", "K", "Na")

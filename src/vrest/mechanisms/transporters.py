@@ -26,7 +26,6 @@ from vrest.errors import ParameterError
 from vrest.mechanisms.base import (
     ION_INDEX,
     N_IONS,
-    SPECIES,
     Z_IONS,
     Mechanism,
     MembraneState,

@@ -1,0 +1,193 @@
+"""`vrest simulate`, `vrest steady`, `vrest params`, `vrest protocols`: the cell model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+from vrest.errors import ParameterError
+
+DEFAULT_PRESET = "rpl1"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the model commands."""
+    p = subparsers.add_parser("simulate", help="time course of a preset cell through a protocol")
+    _common(p)
+    p.add_argument("--protocol", default="control",
+                   help="built-in protocol name (see `vrest protocols`) or a TOML file")
+    p.add_argument("--t-end", type=str, default=None, help="duration (s); default: the protocol's")
+    p.add_argument("--dt", type=str, default=None, help="output step (s); default: the protocol's")
+    p.add_argument("--from-steady", action="store_true",
+                   help="start from the cell's steady state instead of the preset's start")
+    p.add_argument("--csv", metavar="FILE", help="write one row per output time")
+    p.add_argument("--plot", metavar="FILE.png", help="write a figure of V and concentrations")
+    p.set_defaults(func=run_simulate)
+
+    p = subparsers.add_parser("steady", help="steady state of a preset cell, with stability")
+    _common(p)
+    p.set_defaults(func=run_steady)
+
+    p = subparsers.add_parser("params", help="every parameter of a preset cell, with units")
+    _common(p)
+    p.set_defaults(func=run_params)
+
+    p = subparsers.add_parser("protocols", help="list the built-in protocols")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=run_protocols)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", default=DEFAULT_PRESET, help=f"preset name or TOML file "
+                   f"(default {DEFAULT_PRESET})")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="change a parameter by its dotted name (repeatable), e.g. bath.K=10")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def parse_settings(items: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` items -> {dotted name: float}; malformed items raise ParameterError."""
+    out: dict[str, float] = {}
+    for item in items:
+        for part in item.split(","):
+            name, sep, text = part.partition("=")
+            if not sep or not name.strip() or not text.strip():
+                raise ParameterError(f"--set: {part!r} is malformed; expected NAME=VALUE, "
+                                     "e.g. --set bath.K=10 (see `vrest params`)")
+            try:
+                value = float(text)
+            except ValueError:
+                raise ParameterError(f"--set {name.strip()}: {text.strip()!r} is not a number") from None
+            out[name.strip()] = value
+    return out
+
+
+def _number(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(f"{option}: {text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ParameterError(f"{option}: {text} s is not allowed; must be finite and > 0")
+    return value
+
+
+def load_cell_with_settings(args: argparse.Namespace) -> Any:
+    """The preset's cell with every --set applied."""
+    from vrest.preset_cells import load_cell
+
+    cell = load_cell(args.preset)
+    settings = parse_settings(args.set)
+    return cell.with_parameters(settings) if settings else cell
+
+
+def _dump(data: Any) -> None:
+    print(json.dumps(data, indent=2, allow_nan=False))
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    """Run a time course and report it (text or JSON), with optional CSV and figure."""
+    from vrest.protocol import load as load_protocol
+    from vrest.simulate import simulate
+    from vrest.steady import steady_state
+
+    cell = load_cell_with_settings(args)
+    protocol = load_protocol(args.protocol)
+    t_end, dt = _number(args.t_end, "--t-end"), _number(args.dt, "--dt")
+    y0 = steady_state(cell).state() if args.from_steady else None
+    tc = simulate(cell, protocol, t_end=t_end, dt=dt, y0=y0)
+    if args.csv:
+        _write_csv(tc, args.csv)
+    if args.plot:
+        tc.plot(args.plot)
+    summary = tc.summary()
+    summary.update({"preset": args.preset, "protocol": protocol.name, "points": int(tc.t.size),
+                    "events": [{"t_s": t, "label": label} for t, label in tc.events]})
+    if args.json:
+        _dump(summary)
+        return 0
+    print(f"{args.preset} through protocol {protocol.name}: {tc.t.size} points to "
+          f"{summary['t_end_s']:g} s ({summary['solver']['method']}, {summary['solver']['nfev']} "
+          "right-hand-side evaluations)")
+    for t, label in tc.events:
+        print(f"  at {t:>8g} s  {label}")
+    print(f"end: V = {summary['V_mV']:.3f} mV; " + ", ".join(
+        f"{ion}_i = {c:.4g} mM" for ion, c in summary["inside_mM"].items()))
+    print("     " + ", ".join(f"E_{ion} = {e:.2f} mV" for ion, e in summary["E_mV"].items()))
+    for path, what in ((args.csv, "table"), (args.plot, "figure")):
+        if path:
+            print(f"wrote {what}: {path}")
+    return 0
+
+
+def _write_csv(tc: Any, path: str) -> None:
+    frame = tc.to_dataframe(cell=0)
+    moved = [ion for i, ion in enumerate(("Na", "K", "Cl", "Ca"))
+             if ion != "Ca" or any(abs(f[:, 0, 3]).max() > 0 for f in tc.flux.values())]
+    keep = ["t_s", "V_mV", *[f"{ion}_i_mM" for ion in moved]]
+    if (tc.volume_rel != 1.0).any():
+        keep.append("volume_rel")
+    rest = [c for c in frame.columns if c not in keep and c != "Ca_i_mM"]
+    try:
+        frame[keep + rest].to_csv(path, index=False)
+    except OSError as exc:
+        raise ParameterError(f"--csv: cannot write {path} ({exc.strerror})") from None
+
+
+def run_steady(args: argparse.Namespace) -> int:
+    """Find and report the steady state."""
+    from vrest.steady import steady_state
+
+    cell = load_cell_with_settings(args)
+    ss = steady_state(cell)
+    out = ss.summary()
+    out["preset"] = args.preset
+    if args.json:
+        _dump(out)
+        return 0
+    tau = out["slowest_time_constant_s"]
+    print(f"{args.preset}: steady state {'found' if out['converged'] else 'NOT found'}, "
+          f"{'stable' if out['stable'] else 'unstable'}"
+          + (f" (slowest time constant {tau:.4g} s)" if tau else ""))
+    print(f"  V = {out['V_mV']:.3f} mV, volume x{out['volume_rel']:.4g}, "
+          f"ATP {out['atp_per_s']:.4g} /s")
+    for ion in ("Na", "K", "Cl", "Ca"):
+        print(f"  {ion:>2}: inside {out['inside_mM'][ion]:10.4g} mM, outside "
+              f"{out['outside_mM'][ion]:8.4g} mM, E = {out['E_mV'][ion]:8.2f} mV")
+    for name, current in out["current_pA"].items():
+        print(f"  current {name:<14} {current:10.4g} pA")
+    return 0
+
+
+def run_params(args: argparse.Namespace) -> int:
+    """List every parameter with value and unit."""
+    cell = load_cell_with_settings(args)
+    params = cell.parameters()
+    if args.json:
+        _dump({k: {"value": p.value if math.isfinite(p.value) else str(p.value), "unit": p.unit,
+                   "description": p.description, "allowed": p.spec.allowed()}
+               for k, p in params.items()})
+        return 0
+    width = max(len(k) for k in params)
+    for key, p in params.items():
+        print(f"{key:<{width}}  {p.value:>12.6g} {p.unit:<12} {p.description}")
+    return 0
+
+
+def run_protocols(args: argparse.Namespace) -> int:
+    """List built-in protocols."""
+    from vrest.protocol import builtin_names, load
+
+    items = {name: load(name) for name in builtin_names()}
+    if args.json:
+        _dump({n: {"description": p.description, "t_end_s": p.t_end, "dt_s": p.dt,
+                   "events": [{"t_s": e.t, "label": e.label} for e in p.events]}
+               for n, p in items.items()})
+        return 0
+    for name, p in items.items():
+        print(f"{name:<10} {p.t_end:>7g} s  {p.description}")
+    return 0
