@@ -1,0 +1,59 @@
+"""Benchmarks of one cell: RPL-1 through protocol P1 (DESIGN.md sections 4 and 6).
+
+Run with `make bench` (or `.venv/bin/python benchmarks/run.py`). Prints, in one table:
+P1 warm time (median of repeats), first P1 as a whole process (import + run, median of 3),
+and the accuracy of V against a tight-tolerance solve (max |dV| over every output second).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import vrest
+
+TARGETS = {"P1 warm (ms)": 4.0, "first P1, whole process (s)": 0.5, "max |dV| vs tight (mV)": 0.01}
+
+
+def p1_warm(repeats: int = 7) -> tuple[float, float]:
+    """Median warm time (s) of RPL-1 through P1, and max |dV| (mV) against a tight solve."""
+    cell = vrest.load_cell("rpl1")
+    p1 = vrest.load_protocol("p1")
+    tc = vrest.simulate(cell, p1)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        tc = vrest.simulate(cell, p1)
+        times.append(time.perf_counter() - t0)
+    tight = vrest.simulate(cell, p1, rtol=1e-11, atol=1e-12)
+    return statistics.median(times), float(np.max(np.abs(tc.V - tight.V)))
+
+
+def first_p1_process(repeats: int = 3) -> float:
+    """Median wall time (s) of `vrest simulate --preset rpl1 --protocol p1` as a new process."""
+    exe = [sys.executable, "-m", "vrest.cli", "simulate", "--preset", "rpl1", "--protocol", "p1",
+           "--json"]
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run(exe, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    warm, err = p1_warm()
+    first = first_p1_process()
+    rows = [("P1 warm (ms)", warm * 1e3), ("first P1, whole process (s)", first),
+            ("max |dV| vs tight (mV)", err)]
+    print(f"{'benchmark':<30} {'measured':>12} {'target':>10}")
+    for name, value in rows:
+        print(f"{name:<30} {value:>12.4g} {TARGETS[name]:>10g}")
+
+
+if __name__ == "__main__":
+    main()
