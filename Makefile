@@ -23,8 +23,16 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The main job: the lecture's story when `vrest story` is installed; otherwise a tour of the
+# calculators and the model on presets.
 demo: $(STAMP)
-	$(BIN)/vrest story --html story.html --png story.png
+	@if $(BIN)/vrest story --help >/dev/null 2>&1; then \
+		$(BIN)/vrest story --html story.html --png story.png; \
+	else \
+		$(BIN)/vrest explain --preset lecture && \
+		$(BIN)/vrest steady --preset rpl1 && \
+		$(BIN)/vrest simulate --preset rpl1 --protocol p1 --plot p1.png; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
