@@ -35,7 +35,7 @@ demo: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks $(wildcard examples)
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
