@@ -295,3 +295,14 @@ def test_property_steady_state_zero_net_flux_and_conserved_charge(p_na: float, k
     assert min(e[1], e[0]) < ss.V[0] < max(e[1], e[0])  # between E_K and E_Na
     model = vrest.Model(cell)
     assert abs(model.charge_residual_mV(ss.y)[0]) < 1e-6
+
+
+def test_neuron37_starts_at_its_steady_state() -> None:
+    cell = vrest.load_cell("neuron37")
+    ss = vrest.steady_state(cell)
+    start = vrest.Model(cell).y0[0]
+    assert ss.V[0] == pytest.approx(-80.48550889198224, abs=1e-5)
+    assert np.allclose(ss.y[0, :4], start[:4], rtol=1e-7)
+    tc = vrest.simulate(cell, t_end=3600.0, dt=600.0)
+    assert np.max(np.abs(tc.V[:, 0] - tc.V[0, 0])) < 1e-4
+    assert ss.stable[0]
