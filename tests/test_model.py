@@ -306,3 +306,21 @@ def test_neuron37_starts_at_its_steady_state() -> None:
     tc = vrest.simulate(cell, t_end=3600.0, dt=600.0)
     assert np.max(np.abs(tc.V[:, 0] - tc.V[0, 0])) < 1e-4
     assert ss.stable[0]
+
+
+def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    sim = importlib.import_module("vrest.simulate")  # the module (vrest.simulate is the function)
+    real = sim.solve_ivp
+
+    def failing(*args: object, **kwargs: object) -> object:
+        sol = real(*args, **kwargs)
+        sol.success, sol.message = False, "Required step size is less than spacing between numbers."
+        return sol
+
+    monkeypatch.setattr(sim, "solve_ivp", failing)
+    with pytest.raises(vrest.SolverError) as info:
+        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0)
+    text = str(info.value)
+    assert "at t = 10 s" in text and "'K':" in text and "likely cause" in text
