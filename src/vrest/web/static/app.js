@@ -127,6 +127,7 @@ async function recompute() {
     setStatus(`ready · ${Math.round(performance.now() - started)} ms`, "ok");
   } catch (err) {
     if (err.name === "AbortError") return;
+    document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
     showErrors(err);
     setStatus("not computed: see the message", "error");
   } finally {
@@ -419,6 +420,7 @@ function renderBudget(d) {
 }
 
 function render(d) {
+  document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
   renderV(d);
   renderC(d);
   renderEnd(d);
