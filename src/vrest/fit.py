@@ -48,6 +48,7 @@ MODELS = ("ghk", "steady")
 REPLACE_CHOICES = ("Na",)
 LJP = "ljp"
 ZERO_C = 273.15
+FLAT_MV = 1e-6  # a free parameter moving V by less than this per unit (ln) change is undetermined
 
 
 # ------------------------------------------------------------------------------------ data
@@ -175,12 +176,15 @@ def describe_bath(given: Sequence[str], replace: str | None,
 
 @dataclass(frozen=True)
 class ParamInfo:
-    """A model parameter: value (public units), unit, and whether it is fitted as ln p."""
+    """A model parameter: value (public units), unit, whether it is fitted as ln p, and its
+    allowed range [lo, hi] (public units)."""
 
     name: str
     value: float
     unit: str
     log: bool
+    lo: float = -math.inf
+    hi: float = math.inf
 
 
 class GHKModel:
@@ -225,13 +229,15 @@ def _ghk_params(cell: Cell) -> dict[str, ParamInfo]:
         raise ParameterError(
             f"model ghk: cell {cell.name} has no K+ GHK leak with P > 0 (mechanisms: {kinds}), so "
             f"there are no permeability ratios P/P_K; use --model steady")
-    params = {f"perm.{ion}": ParamInfo(f"perm.{ion}", leaks.get(ion, 0.0) / leaks["K"], "1", True)
+    params = {f"perm.{ion}": ParamInfo(f"perm.{ion}", leaks.get(ion, 0.0) / leaks["K"], "1",
+                                       True, 0.0)
               for ion in IONS}
-    values = cell.values()
-    params.update({f"inside.{ion}": ParamInfo(f"inside.{ion}", values[f"inside.{ion}"], "mM", True)
+    specs = cell.parameters()
+    params.update({f"inside.{ion}": ParamInfo(f"inside.{ion}", specs[f"inside.{ion}"].value, "mM",
+                                              True, 0.0, specs[f"inside.{ion}"].spec.hi)
                    for ion in IONS})
-    params["cell.temperature"] = ParamInfo("cell.temperature", values["cell.temperature"],
-                                           "degC", False)
+    t = specs["cell.temperature"]
+    params["cell.temperature"] = ParamInfo(t.name, t.value, "degC", False, t.spec.lo, t.spec.hi)
     return params
 
 
@@ -248,7 +254,8 @@ class SteadyModel:
         self.bath = {ion: np.asarray(v, dtype=float) for ion, v in bath.items()}
         specs = cell.parameters()
         per_point = {f"bath.{ion}" for ion in IONS}
-        self.params = {k: ParamInfo(k, p.value, p.unit, p.spec.lo >= 0 and p.value > 0)
+        self.params = {k: ParamInfo(k, p.value, p.unit, p.spec.lo >= 0 and p.value > 0,
+                                    p.spec.lo, p.spec.hi)
                        for k, p in specs.items() if k not in per_point}
 
     def predict(self, values: Mapping[str, FloatArray], strict: bool = True) -> FloatArray:
@@ -401,13 +408,26 @@ class _Space:
     names: tuple[str, ...]
     log: NDArray[np.bool_]
     units: tuple[str, ...]
+    lo: FloatArray  # allowed range, public units
+    hi: FloatArray
+
+    def bounds(self, margin: float) -> tuple[FloatArray, FloatArray]:
+        """Bounds in fit coordinates, ``margin`` inside the allowed range (room for the
+        Jacobian's differences)."""
+        with np.errstate(divide="ignore"):
+            lo = np.where(self.log, np.log(np.maximum(self.lo, 0.0)), self.lo)
+            hi = np.where(self.log, np.log(np.where(self.hi > 0, self.hi, 1.0)), self.hi)
+        pad = margin * np.where(self.log, 1.0, np.maximum(1.0, np.abs(np.where(
+            np.isfinite(lo), lo, 0.0))))
+        return lo + 2 * pad, hi - 2 * pad
 
     def to_x(self, values: Sequence[float]) -> FloatArray:
         v = np.asarray(values, dtype=float)
         return np.where(self.log, np.log(np.where(self.log, v, 1.0)), v)
 
     def from_x(self, x: FloatArray) -> FloatArray:
-        return np.where(self.log, np.exp(np.where(self.log, x, 0.0)), x)
+        with np.errstate(over="ignore"):
+            return np.where(self.log, np.exp(np.where(self.log, x, 0.0)), x)
 
 
 def fit(data: Recording | str | Path | Any, cell: Cell | str, free: Sequence[str],
@@ -462,7 +482,8 @@ def _free_space(evaluator: GHKModel | SteadyModel, free: Sequence[str],
             f"confidence intervals; need at least {len(names) + 1}")
     log = np.array([name != LJP and evaluator.params[name].log for name in names])
     units = tuple("mV" if k == LJP else evaluator.params[k].unit for k in names)
-    return _Space(names, log, units)
+    info = [evaluator.params.get(k, ParamInfo(LJP, 0.0, "mV", False)) for k in names]
+    return _Space(names, log, units, np.array([i.lo for i in info]), np.array([i.hi for i in info]))
 
 
 def _suggest(valid: Sequence[str]) -> list[str]:
@@ -569,25 +590,48 @@ class _Problem:
         if not np.all(np.isfinite(r0)):
             raise SolverError(f"model {self.ev.kind}: V is not finite at the starting values")
         tol = self.ev.tol
-        res = least_squares(self.residual, x0, jac=self.jacobian, method="trf",
-                            ftol=tol, xtol=tol, gtol=tol, max_nfev=100 * x0.size)
+        lo, hi = self.space.bounds(self.ev.step)
+        res = least_squares(self.residual, np.clip(x0, lo, hi), jac=self.jacobian, method="trf",
+                            bounds=(lo, hi), ftol=tol, xtol=tol, gtol=tol,
+                            max_nfev=100 * x0.size)
         if res.status <= 0 or not np.all(np.isfinite(res.x)):
             if np.all(np.isfinite(res.x)):
                 self.check_identifiable(res.x)
             raise SolverError(
                 f"the fit did not converge ({res.message}; {res.nfev} evaluations); try other "
                 f"--start values or fewer --free parameters")
+        self.check_edges(res.x, res.active_mask)
         return res.x, int(res.nfev), str(res.message)
+
+    def check_edges(self, x: FloatArray, active: NDArray[np.int_]) -> None:
+        """SolverError when the best fit sits on the edge of a parameter's allowed range."""
+        for j in np.flatnonzero(active):
+            name, value = self.space.names[j], float(self.space.from_x(x)[j])
+            edge = self.space.lo[j] if active[j] < 0 else self.space.hi[j]
+            raise SolverError(
+                f"the fit ran into the edge of {name}'s allowed range ({name} = {value:.4g}"
+                f"{_unit(self.space.units[j])}, limit {edge:g}): no best value inside the range; "
+                f"check the data and the preset, or fix {name} with --fix")
 
 
     def check_identifiable(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Singular values and right singular vectors of the Jacobian at x; SolverError when
-        the data cannot determine the free parameters separately."""
+        V does not respond to a free parameter or to a combination of them."""
         try:
             jac = self.jacobian(x)
             _, s, vt = np.linalg.svd(jac, full_matrices=False)
         except (VrestError, np.linalg.LinAlgError):
             return np.ones(x.size), np.eye(x.size)
+        rms = np.sqrt(np.mean((jac * self.sd[:, None]) ** 2, axis=0))  # mV per unit x
+        if np.any(rms < FLAT_MV):
+            j = int(np.argmin(rms))
+            name, value = self.space.names[j], float(self.space.from_x(x)[j])
+            coord = f"ln {name}" if self.space.log[j] else name
+            raise SolverError(
+                f"V does not depend on {name} at {name} = {value:.3g}{_unit(self.space.units[j])} "
+                f"(less than {FLAT_MV:g} mV per unit change of {coord}): the fit ran to where the"
+                f" data cannot pin {name}, so the model may not be able to produce these data; "
+                f"fix it with --fix or check the data and the preset")
         if s[-1] <= self.ev.singular * s[0]:
             weights = np.abs(vt[-1])
             involved = [self.space.names[i] for i in np.argsort(weights)[::-1] if weights[i] > 0.1]
@@ -597,6 +641,10 @@ class _Problem:
                 f"{s[0] / max(s[-1], 1e-300):.3g}); fix one of them with --fix or add data that "
                 f"vary another ion")
         return s, vt
+
+
+def _unit(unit: str) -> str:
+    return "" if unit == "1" else f" {unit}"
 
 
 def _covariance(problem: _Problem, x: FloatArray, r: FloatArray, dof: int) -> FloatArray:
@@ -624,7 +672,8 @@ def _result(problem: _Problem, x: FloatArray, nfev: int, message: str, level: fl
     params = tuple(FitParameter(n, float(b), u, float(e), float(a), float(c), float(s0), bool(lg))
                    for n, b, u, e, a, c, s0, lg in zip(space.names, best, space.units, se_public,
                                                        lo, hi, problem.start, space.log, strict=True))
-    corr = cov / np.outer(se, se)
+    corr = np.clip(cov / np.outer(se, se), -1.0, 1.0)
+    np.fill_diagonal(corr, 1.0)
     raw = rec.V - v_fit
     ss_tot = float(np.sum((rec.V - rec.V.mean()) ** 2))
     chi2 = float(r_w @ r_w) if rec.V_sd is not None else None
