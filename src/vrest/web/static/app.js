@@ -34,7 +34,7 @@ function fmt(x, digits = 3) {
   if (x === null || x === undefined || !Number.isFinite(x)) return "—";
   if (x === 0) return "0";
   const a = Math.abs(x);
-  if (a >= 1e5 || a < 1e-3) return x.toExponential(digits - 1).replace("e+", "e");
+  if (a >= 1e5 || a < 1e-3) return x.toExponential(digits - 1).replace(/\.?0+e/, "e").replace("e+", "e");
   return Number(x.toPrecision(digits)).toString();
 }
 const mV = (x) => (x === null || !Number.isFinite(x) ? "—" : (x > 0 ? "+" : "") + x.toFixed(1));
