@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.cell import Cell
-from vrest.errors import ParameterError, SolverError, VrestError, unknown
+from vrest.errors import ParameterError, SolverError, UnknownNameError, VrestError, unknown
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -469,7 +469,11 @@ def _free_space(evaluator: GHKModel | SteadyModel, free: Sequence[str],
                              f"{', '.join(_suggest(valid))}")
     for name in [*names, *fixed]:
         if name not in valid:
-            raise unknown(f"parameter of model {evaluator.kind}", name, valid)
+            err = unknown(f"parameter of model {evaluator.kind}", name, valid)
+            if evaluator.kind == "ghk" and name in evaluator.cell.values():
+                raise UnknownNameError(f"{err}; {name} is a parameter of the cell model: "
+                                       f"use --model steady")
+            raise err
     both = [k for k in names if k in fixed]
     if both:
         raise ParameterError(f"--fix: {', '.join(both)} cannot be both free and fixed")
@@ -634,7 +638,7 @@ class _Problem:
                 f"fix it with --fix or check the data and the preset")
         if s[-1] <= self.ev.singular * s[0]:
             weights = np.abs(vt[-1])
-            involved = [self.space.names[i] for i in np.argsort(weights)[::-1] if weights[i] > 0.1]
+            involved = [self.space.names[i] for i in np.argsort(weights)[::-1] if weights[i] > 0.01]
             raise SolverError(
                 f"the data cannot determine {', '.join(involved)} separately: one combination "
                 f"of them leaves every fitted V unchanged (Jacobian condition number "

@@ -92,10 +92,11 @@ def plot_fit(result: Any, path: str | None = None) -> Any:
 
 
 def _title(result: Any) -> str:
-    parts = [f"{p.name} = {p.value:.4g} [{p.ci_low:.3g}, {p.ci_high:.3g}]"
-             for p in result.parameters]
-    return (f"{result.cell.name}, model {result.model}: " + "; ".join(parts) +
-            f"\n({result.level:.0%} intervals; RMSE {result.rmse:.3g} mV)")
+    how = "GHK equation" if result.model == "ghk" else "steady-state model"
+    parts = [f"{p.name} = {p.value:.4g} {'' if p.unit == '1' else p.unit} "
+             f"[{p.ci_low:.3g}, {p.ci_high:.3g}]" for p in result.parameters]
+    return (f"{result.cell.name}, {how}: RMSE {result.rmse:.3g} mV; "
+            f"{result.level:.0%} intervals in brackets\n" + "\n".join(parts))
 
 
 def plot_sensitivity(sens: Any, path: str | None = None, top: int = 12, by: str = "V") -> Any:
