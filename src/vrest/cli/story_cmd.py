@@ -1,0 +1,99 @@
+"""`vrest story`: the lecture's steps computed, as a terminal report, HTML, PNG or JSON.
+
+No physics here: vrest.story computes, vrest.story_text words it, vrest.story_report and
+vrest.story_plot render it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `vrest story` to the `vrest` parser."""
+    from vrest.story import DEFAULT_PRESET
+
+    p = subparsers.add_parser(
+        "story", help="the lecture's step-by-step build-up of the resting potential, computed",
+        description="Runs the lecture's imaginary steps (no gradients; trapped anions; the pump; "
+                    "K+, Na+ and Cl- leaks; KCC2; NCX) as real simulations, each from the previous "
+                    "state, then everything at once, and answers the viewers' questions with "
+                    "computed experiments.")
+    p.add_argument("--preset", default=DEFAULT_PRESET,
+                   help=f"preset name or .toml path (default: {DEFAULT_PRESET})")
+    p.add_argument("--temp", help="temperature: degC (37) or kelvin with a K suffix (310.15K); "
+                                  "default: the preset's")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML report to FILE")
+    p.add_argument("--png", metavar="FILE", help="write the overview figure to FILE (PNG)")
+    p.add_argument("--json", action="store_true",
+                   help="print every number (and every sentence with the numbers it quotes) as JSON")
+    p.set_defaults(func=run)
+
+
+def _writable(path: str | None, option: str) -> Path | None:
+    from vrest.errors import ParameterError
+
+    if path is None:
+        return None
+    out = Path(path)
+    if out.is_dir():
+        raise ParameterError(f"{option}: {path!r} is a directory; give a file name")
+    if not out.resolve().parent.is_dir():
+        raise ParameterError(f"{option}: the directory of {path!r} does not exist")
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the story and write what was asked for."""
+    import json
+
+    from vrest import story, story_report, story_text
+    from vrest.cli import parsing
+
+    html_path, png_path = _writable(args.html, "--html"), _writable(args.png, "--png")
+    temp_c = parsing.parse_temperature(args.temp) - 273.15 if args.temp is not None else None
+    result = story.run_story(args.preset, temp_c)
+    data = story_text.narrate(result.to_dict())
+    written = _write_files(result, data, html_path, png_path)
+    if args.json:
+        print(json.dumps(data, indent=1, default=_json_default))
+    else:
+        sys.stdout.write(story_report.terminal(data, story_report.use_colour(sys.stdout)))
+    notes = sys.stderr if args.json else sys.stdout
+    for what, path in written:
+        print(f"wrote {what}: {path.resolve()} ({path.stat().st_size / 1024:.0f} kB)", file=notes)
+    return 0
+
+
+def _write_files(result: Any, data: dict[str, Any], html_path: Path | None,
+                 png_path: Path | None) -> list[tuple[str, Path]]:
+    from vrest.errors import ParameterError
+
+    written = []
+    try:
+        if html_path is not None:
+            from vrest.story_report import html_report
+
+            html_path.write_text(html_report(result, data), encoding="utf-8")
+            written.append(("the HTML report (open it in a browser)", html_path))
+        if png_path is not None:
+            from vrest.story_plot import overview_figure
+
+            overview_figure(result, str(png_path))
+            written.append(("the overview figure", png_path))
+    except OSError as exc:
+        raise ParameterError(f"cannot write {exc.filename}: {exc.strerror}") from None
+    return written
