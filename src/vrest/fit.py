@@ -26,10 +26,9 @@ intervals are asymmetric). Standard errors in public units by the delta method (
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -254,8 +253,7 @@ class SteadyModel:
         self.bath = {ion: np.asarray(v, dtype=float) for ion, v in bath.items()}
         specs = cell.parameters()
         per_point = {f"bath.{ion}" for ion in IONS}
-        self.params = {k: ParamInfo(k, p.value, p.unit, p.spec.lo >= 0 and p.value > 0,
-                                    p.spec.lo, p.spec.hi)
+        self.params = {k: ParamInfo(k, p.value, p.unit, p.spec.lo >= 0, p.spec.lo, p.spec.hi)
                        for k, p in specs.items() if k not in per_point}
 
     def predict(self, values: Mapping[str, FloatArray], strict: bool = True) -> FloatArray:
@@ -337,7 +335,6 @@ class FitResult:
     message: str
     source: str
     replace: str | None
-    evaluator: Any = field(repr=False, default=None)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -384,8 +381,10 @@ class FitResult:
             "goodness": {"rmse_mV": self.rmse, "r2": self.r2, "dof": self.dof, "chi2": self.chi2,
                          "reduced_chi2": self.reduced_chi2, "chi2_p": self.chi2_p},
             "points_table": [
-                {"K_o_mM": float(self.bath["K"][i]), "V_mV": float(self.V[i]),
-                 "V_fit_mV": float(self.V_fit[i]), "residual_mV": float(self.residuals[i])}
+                {**{f"{ion}_o_mM": float(self.bath[ion][i]) for ion in ("K", "Na", "Cl", "Ca")},
+                 "V_mV": float(self.V[i]), "V_sd_mV": None if self.V_sd is None
+                 else float(self.V_sd[i]), "V_fit_mV": float(self.V_fit[i]),
+                 "residual_mV": float(self.residuals[i])}
                 for i in range(self.V.size)],
             "solver": {"method": "scipy.optimize.least_squares (trf)", "nfev": self.nfev,
                        "message": self.message},
@@ -691,9 +690,5 @@ def _result(problem: _Problem, x: FloatArray, nfev: int, message: str, level: fl
         r2=1.0 - float(raw @ raw) / ss_tot if ss_tot > 0 else math.nan,
         chi2=chi2, reduced_chi2=chi2 / dof if chi2 is not None else None,
         chi2_p=float(stats.chi2.sf(chi2, dof)) if chi2 is not None else None,
-        nfev=nfev, message=message, source=rec.source, replace=replace, evaluator=problem.ev)
+        nfev=nfev, message=message, source=rec.source, replace=replace)
 
-
-def read_text_recording(text: str) -> Recording:
-    """A recording from CSV text (for tests and the web API)."""
-    return read_recording(io.StringIO(text))
