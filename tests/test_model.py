@@ -221,10 +221,11 @@ def test_scaling_all_rates_leaves_steady_state_unchanged() -> None:
 def test_rpl1_p1_matches_tight_tolerance_solution() -> None:
     cell = vrest.load_cell("rpl1")
     p1 = vrest.load_protocol("p1")
-    tc = vrest.simulate(cell, p1)
-    tight = vrest.simulate(cell, p1, rtol=1e-11, atol=1e-12)
-    assert tc.t.size == 7201 and tc.t[-1] == 7200.0
-    assert np.max(np.abs(tc.V - tight.V)) < 0.01
+    tight = vrest.simulate(cell, p1, method="BDF", rtol=1e-11, atol=1e-12)
+    for method in ("auto", "BDF", "LSODA"):  # auto = the compiled path for one cell
+        tc = vrest.simulate(cell, p1, method=method)
+        assert tc.t.size == 7201 and tc.t[-1] == 7200.0
+        assert np.max(np.abs(tc.V - tight.V)) < 0.01, method
 
 
 def test_kay2017_with_pump_blocked_has_no_finite_steady_state() -> None:
@@ -309,18 +310,43 @@ def test_neuron37_starts_at_its_steady_state() -> None:
 
 
 def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
+    import scipy.integrate
 
-    sim = importlib.import_module("vrest.simulate")  # the module (vrest.simulate is the function)
-    real = sim.solve_ivp
+    real = scipy.integrate.solve_ivp
 
     def failing(*args: object, **kwargs: object) -> object:
         sol = real(*args, **kwargs)
         sol.success, sol.message = False, "Required step size is less than spacing between numbers."
         return sol
 
-    monkeypatch.setattr(sim, "solve_ivp", failing)
+    monkeypatch.setattr(scipy.integrate, "solve_ivp", failing)
     with pytest.raises(vrest.SolverError) as info:
-        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0)
+        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="BDF")
     text = str(info.value)
     assert "at t = 10 s" in text and "'K':" in text and "likely cause" in text
+
+
+def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vrest import fast
+
+    real = fast.solve_segment
+
+    def failing(*args: object, **kwargs: object) -> object:
+        sol, info = real(*args, **kwargs)
+        sol[3:] = np.nan
+        return sol, {**info, "message": "Excess work done on this call (perhaps wrong Dfun type)."}
+
+    monkeypatch.setattr(fast, "solve_segment", failing)
+    with pytest.raises(vrest.SolverError) as info:
+        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="compiled")
+    text = str(info.value)
+    assert "near t = 2 s" in text and "'K':" in text and "likely cause" in text
+
+
+def test_bath_change_at_time_zero_applies_to_a_given_start_state() -> None:
+    cell = vrest.load_cell("rpl1").with_parameters({"bath.volume_ratio": 10.0})
+    y0 = vrest.steady_state(cell).state()
+    proto = Protocol(events=(Event(t=0.0, set={"bath.K": 20.0}),), t_end=1.0, dt=0.5)
+    for method in ("compiled", "BDF"):
+        tc = vrest.simulate(cell, proto, y0=y0, method=method)
+        assert tc.c_out[0, 0, 1] == pytest.approx(20.0), method

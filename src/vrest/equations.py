@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import brentq
 
-from vrest import _checks
+from vrest import _checks, kernels
 from vrest import ions as _ions
 from vrest.constants import E_CHARGE, F, R, check_temperature
 from vrest.errors import ParameterError
@@ -50,12 +49,8 @@ def bernoulli(x: ArrayLike) -> FloatArray:
 
     Used to write the GHK flux as P (c_in B(-x) - c_out B(x)) with x = z F V / (R T).
     """
-    x = np.asarray(x, dtype=float)
-    small = np.abs(x) < 1e-6
-    safe = np.where(small, 1.0, x)
     with np.errstate(over="ignore"):
-        big = safe / np.expm1(safe)
-    return np.where(small, 1.0 - 0.5 * x + x * x / 12.0, big)
+        return np.asarray(kernels.bernoulli(np.asarray(x, dtype=float)), dtype=float)
 
 
 def ghk_flux_si(
@@ -68,17 +63,14 @@ def ghk_flux_si(
     J = P x (c_in - c_out e^-x) / (1 - e^-x) with x = z u, written as P (c_in B(-x) - c_out B(x)).
     """
     x = np.asarray(z, dtype=float) * np.asarray(u, dtype=float)
-    return np.asarray(p_m_s) * (np.asarray(c_in) * bernoulli(-x) - np.asarray(c_out) * bernoulli(x))
+    return np.asarray(kernels.ghk_flux(np.asarray(p_m_s), np.asarray(c_in), np.asarray(c_out),
+                                       bernoulli(-x), bernoulli(x)))
 
 
 def nernst_si(z: ArrayLike, c_in: ArrayLike, c_out: ArrayLike, t_k: ArrayLike) -> FloatArray:
     """Nernst potential in volts: (R T / z F) ln(c_out / c_in). No input checks."""
-    return (
-        R
-        * np.asarray(t_k, dtype=float)
-        / (np.asarray(z) * F)
-        * np.log(np.asarray(c_out, dtype=float) / np.asarray(c_in, dtype=float))
-    )
+    return np.asarray(kernels.nernst(np.asarray(z, dtype=float), np.asarray(c_in, dtype=float),
+                                     np.asarray(c_out, dtype=float), np.asarray(t_k, dtype=float)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,6 +385,8 @@ def _root_u(z: FloatArray, p: FloatArray, ci: FloatArray, co: FloatArray) -> flo
     f_lo, f_hi = total(lo), total(hi)
     if f_lo >= 0 or f_hi <= 0:  # rounding at an end point: that end is the root
         return lo if abs(f_lo) <= abs(f_hi) else hi
+    from scipy.optimize import brentq  # lazy: keeps `import vrest` fast
+
     return float(brentq(total, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
 
 
@@ -611,6 +605,8 @@ def _increasing_root(f: Callable[[float], float]) -> float:
         hi *= 2.0
     if f(lo) > 0 or f(hi) < 0:
         raise ParameterError("no Donnan equilibrium found: the concentrations are too extreme")
+    from scipy.optimize import brentq  # lazy: keeps `import vrest` fast
+
     return float(brentq(f, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps))
 
 

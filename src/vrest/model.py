@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from vrest.cell import BATH_SPECS, CELL_SPECS, INSIDE_SPECS, IONS, Cell
+from vrest import kernels
+from vrest.cell import AREA_RULES, BATH_SPECS, CELL_SPECS, INSIDE_SPECS, IONS, Cell
 from vrest.constants import F, R
 from vrest.errors import ParameterError, unknown
 from vrest.mechanisms.anions import AnionSource
@@ -152,13 +153,15 @@ class Model:
             x_in=y[..., I_X] / w, x_out=x_out)
         return state, w
 
+    @property
+    def area_rule_code(self) -> int:
+        """How area follows volume, as the code used by vrest.kernels.area_factor."""
+        if self.layout.i_w is None:
+            return 0
+        return AREA_RULES.index(self.cell.geometry.area_rule)
+
     def _area_factor(self, w: FloatArray) -> FloatArray:
-        rule = self.cell.geometry.area_rule
-        if rule == "fixed" or self.layout.i_w is None:
-            return np.ones_like(w)
-        if rule == "isometric":
-            return w ** (2.0 / 3.0)
-        return self.f_side * np.sqrt(w) + (1.0 - self.f_side) * w
+        return kernels.area_factor(self.area_rule_code, w, self.f_side)
 
     def observe(self, y: FloatArray) -> Observables:
         """Every mechanism's fluxes, ATP use and the water flux for states y (..., B, n)."""
@@ -220,13 +223,17 @@ class Model:
 
 
 def _vec(value: ArrayLike, b: int) -> FloatArray:
+    if np.isscalar(value):
+        return np.full(b, float(value))  # type: ignore[arg-type]
     return np.broadcast_to(np.asarray(value, dtype=float), (b,)).copy()
 
 
 def _resolve(cell: Cell, batch: Mapping[str, ArrayLike]) -> tuple[int, dict[str, Any]]:
     """Batch size and the merged parameter values (batch arrays checked against their specs)."""
-    specs = cell.specs()
     values: dict[str, Any] = dict(cell.values())
+    if not batch:
+        return 1, values
+    specs = cell.specs()
     sizes = set()
     for key, arr in batch.items():
         if key not in specs:
@@ -253,9 +260,10 @@ def _split_mechanisms(cell: Cell, values: Mapping[str, Any]) -> tuple[
         list[tuple[Mechanism, dict[str, Any]]], tuple[Any, Any] | None, tuple[Any, Any] | None]:
     """(flux mechanisms with SI params, anion source or None, water or None)."""
     mechs, source, water = [], None, None
+    arrays = {k: v for k, v in values.items() if not np.isscalar(v)}
     for mech in cell.mechanisms:
-        local = {k[len(mech.name) + 1:]: v for k, v in values.items()
-                 if k.startswith(mech.name + ".") and not np.isscalar(v)}
+        local = {k[len(mech.name) + 1:]: v for k, v in arrays.items()
+                 if k.startswith(mech.name + ".")}
         entry = (mech, mech.si(local))
         if isinstance(mech, AnionSource):
             source = entry

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,69 +44,121 @@ def observe_segment(model: Model, times: FloatArray, ys: FloatArray, seg: Any) -
         "flux": obs.fluxes, "current": currents,
         "atp": {k: v * N_A for k, v in obs.atp.items()},
         "water": obs.water * 1e18, "charge_residual": model.charge_residual_mV(ys),
-        "ion_residual": ion_res, "names": model.layout.names,
-        "label": seg.label, "t0": seg.t0, "batch": model.batch_size,
+        "ion_residual": ion_res,
     }
 
 
 def _cat(parts: Sequence[dict[str, Any]], key: str) -> Any:
-    first = parts[0][key]
-    if isinstance(first, dict):
-        keys = list(dict.fromkeys(k for p in parts for k in p[key]))
-        out = {}
-        for k in keys:
-            chunks = []
-            for p in parts:
-                ref = p["V"]
-                chunk = p[key].get(k)
-                if chunk is None:  # mechanism absent in this segment
-                    shape = ref.shape + first[next(iter(first))].shape[ref.ndim:] if first else ref.shape
-                    chunk = np.zeros(shape)
-                chunks.append(chunk)
-            out[k] = np.concatenate(chunks, axis=0)
-        return out
-    return np.concatenate([p[key] for p in parts], axis=0)
+    """Concatenate one observed quantity over segments; a mechanism absent from a segment
+    (added or removed by the protocol) contributes zeros there."""
+    if not isinstance(parts[0][key], dict):
+        return np.concatenate([p[key] for p in parts], axis=0)
+    names = list(dict.fromkeys(k for p in parts for k in p[key]))
+    out = {}
+    for name in names:
+        trailing = next(p[key][name].shape[2:] for p in parts if name in p[key])
+        out[name] = np.concatenate(
+            [p[key].get(name, np.zeros(p["V"].shape + trailing)) for p in parts], axis=0)
+    return out
 
 
 @dataclass(frozen=True)
+class Part:
+    """One protocol segment's raw result: its model, output times and states (T, B, n)."""
+
+    model: Model
+    times: FloatArray
+    ys: FloatArray
+    segment: Any
+
+
 class TimeCourse:
     """A simulated time course. Arrays have a leading time axis and a batch axis
-    (``t``: (T,), ``V``: (T, B), ``c_in``: (T, B, 4) over Na, K, Cl, Ca, ...). For a single
-    cell, ``cell(0)`` or the ``*_1`` helpers give 1-d series. Units in ``UNITS``."""
+    (``t``: (T,), ``V``: (T, B), ``c_in``: (T, B, 4) over Na, K, Cl, Ca, ...). Units in
+    ``UNITS``. ``t``, ``y`` and ``V`` are computed with the run; the other quantities
+    (concentrations, reversal potentials, every mechanism's flux, current and ATP use,
+    conservation residuals) are computed from the states when first read, then kept."""
 
-    t: FloatArray
-    y: FloatArray
-    names: tuple[str, ...]
-    V: FloatArray
-    c_in: FloatArray
-    c_out: FloatArray
-    E: FloatArray
-    volume_rel: FloatArray
-    X: FloatArray
-    flux: dict[str, FloatArray]
-    current: dict[str, FloatArray]
-    atp: dict[str, FloatArray]
-    water: FloatArray
-    charge_residual: FloatArray
-    ion_residual: FloatArray
-    events: list[tuple[float, str]]
-    stats: dict[str, int]
-    method: str
-    rtol: float
-    protocol: Any = None
-    success: bool = True
-    message: str = "ok"
-    units: dict[str, str] = field(default_factory=lambda: dict(UNITS))
+    def __init__(self, parts: Sequence[Part], protocol: Any, stats: dict[str, int], method: str,
+                 rtol: float) -> None:
+        self._parts = list(parts)
+        self.t: FloatArray = np.concatenate([p.times for p in parts])
+        self.y: FloatArray = np.concatenate([p.ys for p in parts], axis=0)
+        self.names: tuple[str, ...] = parts[0].model.layout.names
+        self.V: FloatArray = np.concatenate(
+            [p.model.voltage_mV(p.ys) for p in parts], axis=0)
+        self.events: list[tuple[float, str]] = [
+            (p.segment.t0, p.segment.label) for p in parts if p.segment.label]
+        self.stats, self.method, self.rtol, self.protocol = stats, method, rtol, protocol
+        self.success, self.message = True, "ok"
+        self.units: dict[str, str] = dict(UNITS)
 
     @classmethod
-    def from_parts(cls, parts: Sequence[dict[str, Any]], protocol: Any, stats: dict[str, int],
+    def from_parts(cls, parts: Sequence[Part], protocol: Any, stats: dict[str, int],
                    method: str, rtol: float) -> TimeCourse:
-        keys = ("t", "y", "V", "c_in", "c_out", "E", "volume_rel", "X", "flux", "current", "atp",
-                "water", "charge_residual", "ion_residual")
-        data = {k: _cat(parts, k) for k in keys}
-        events = [(p["t0"], p["label"]) for p in parts if p["label"]]
-        return cls(names=parts[0]["names"], events=events, stats=stats, method=method, rtol=rtol,
-                   protocol=protocol, **data)
+        return cls(parts, protocol, stats, method, rtol)
+
+    @cached_property
+    def _observed(self) -> dict[str, Any]:
+        pieces = [observe_segment(p.model, p.times, p.ys, p.segment) for p in self._parts]
+        keys = ("c_in", "c_out", "E", "volume_rel", "X", "flux", "current", "atp", "water",
+                "charge_residual", "ion_residual")
+        return {k: _cat(pieces, k) for k in keys}
+
+    @property
+    def c_in(self) -> FloatArray:
+        """Inside concentrations (T, B, 4), mM."""
+        return self._observed["c_in"]
+
+    @property
+    def c_out(self) -> FloatArray:
+        """Bath concentrations (T, B, 4), mM."""
+        return self._observed["c_out"]
+
+    @property
+    def E(self) -> FloatArray:  # noqa: N802 (the physics symbol)
+        """Reversal potentials (T, B, 4), mV."""
+        return self._observed["E"]
+
+    @property
+    def volume_rel(self) -> FloatArray:
+        """Cell volume over its starting volume (T, B)."""
+        return self._observed["volume_rel"]
+
+    @property
+    def X(self) -> FloatArray:  # noqa: N802
+        """Trapped-anion concentration inside (T, B), mM."""
+        return self._observed["X"]
+
+    @property
+    def flux(self) -> dict[str, FloatArray]:
+        """Outward flux of each mechanism (T, B, 5) over Na, K, Cl, Ca, X, mol/s."""
+        return self._observed["flux"]
+
+    @property
+    def current(self) -> dict[str, FloatArray]:
+        """Outward membrane current of each mechanism (T, B), pA."""
+        return self._observed["current"]
+
+    @property
+    def atp(self) -> dict[str, FloatArray]:
+        """ATP use of each pump (T, B), molecules/s."""
+        return self._observed["atp"]
+
+    @property
+    def water(self) -> FloatArray:
+        """Outward water flux (T, B), um^3/s."""
+        return self._observed["water"]
+
+    @property
+    def charge_residual(self) -> FloatArray:
+        """v minus its charge-difference value (T, B), mV: zero when charge is conserved."""
+        return self._observed["charge_residual"]
+
+    @property
+    def ion_residual(self) -> FloatArray:
+        """Relative change of each ion's inside + outside amount within a segment (T, B, 4)."""
+        return self._observed["ion_residual"]
 
     @property
     def batch_size(self) -> int:

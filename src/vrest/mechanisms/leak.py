@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-from vrest.constants import F
-from vrest.equations import ghk_flux_si, nernst_si
+import numpy as np
+
+from vrest import kernels
 from vrest.mechanisms.base import (
     ION_INDEX,
     Z_IONS,
@@ -48,7 +49,11 @@ class GHKLeak(Mechanism):
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         i = ION_INDEX[self.ion]
         flux = zeros_flux(s)
-        flux[..., i] = s.area * p["scale"] * ghk_flux_si(p["P"], Z_IONS[i], s.c_in[..., i], s.c_out[..., i], s.u)
+        x = Z_IONS[i] * s.u
+        with np.errstate(over="ignore"):
+            b_minus, b_plus = kernels.bernoulli(-x), kernels.bernoulli(x)
+        flux[..., i] = s.area * p["scale"] * kernels.ghk_flux(
+            p["P"], s.c_in[..., i], s.c_out[..., i], b_minus, b_plus)
         return Output(flux)
 
     def describe(self) -> str:
@@ -77,9 +82,9 @@ class OhmicLeak(Mechanism):
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         i = ION_INDEX[self.ion]
         z = Z_IONS[i]
-        e_rev = nernst_si(z, s.c_in[..., i], s.c_out[..., i], s.temperature)
+        e_rev = kernels.nernst(z, s.c_in[..., i], s.c_out[..., i], s.temperature)
         flux = zeros_flux(s)
-        flux[..., i] = p["scale"] * s.area * p["g"] * (s.v - e_rev) / (z * F)
+        flux[..., i] = p["scale"] * s.area * kernels.ohmic_flux(p["g"], z, s.v, e_rev)
         return Output(flux)
 
     def describe(self) -> str:

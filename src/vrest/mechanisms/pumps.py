@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
-from vrest.constants import F
+from vrest import kernels
 from vrest.mechanisms.base import (
     ION_INDEX,
     Mechanism,
@@ -58,14 +56,14 @@ class NaKPump(Mechanism):
 
     def cycles(self, p: Mapping[str, Value], s: MembraneState) -> Value:
         """Pump cycles per second (mol/s) for each cell of the batch."""
-        base = p["scale"] * p["i_max"] * s.area / F
-        na_i = s.c_in[..., ION_INDEX["Na"]]
-        if self.law == "saturating":
-            k_o = s.c_out[..., ION_INDEX["K"]]
-            return base / (1.0 + p["K_K"] / k_o) ** 2 / (1.0 + p["K_Na"] / na_i) ** 3
-        if self.law == "cubic":
-            return base * (na_i / s.c_out[..., ION_INDEX["Na"]]) ** 3
-        return base * np.ones_like(na_i)
+        return p["scale"] * s.area * kernels.pump_cycles(
+            self.law_code, p["i_max"], p["K_K"], p["K_Na"], s.c_in[..., ION_INDEX["Na"]],
+            s.c_out[..., ION_INDEX["Na"]], s.c_out[..., ION_INDEX["K"]])
+
+    @property
+    def law_code(self) -> int:
+        """The rate law as the integer code used by vrest.kernels."""
+        return PUMP_LAWS.index(self.law)
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         rate = self.cycles(p, s)
@@ -99,8 +97,8 @@ class PMCA(Mechanism):
     scale: float = 1.0
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
-        ca_i = s.c_in[..., ION_INDEX["Ca"]]
-        rate = p["scale"] * p["i_max"] * s.area / (2.0 * F) * ca_i / (ca_i + p["K_m"])
+        rate = p["scale"] * s.area * kernels.pmca_cycles(p["i_max"], p["K_m"],
+                                                         s.c_in[..., ION_INDEX["Ca"]])
         flux = zeros_flux(s)
         flux[..., ION_INDEX["Ca"]] = rate
         return Output(flux, atp=rate)

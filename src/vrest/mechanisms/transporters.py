@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from vrest.constants import F, R
+from vrest import kernels
 from vrest.errors import ParameterError
 from vrest.mechanisms.base import (
     ION_INDEX,
@@ -115,13 +115,14 @@ class Transporter(Mechanism):
         """dG/RT of one outward cycle for each cell (dimensionless)."""
         vec = self.vector
         used = vec != 0
-        logs = np.log(s.c_out[..., used] / s.c_in[..., used]) - Z_IONS[used] * s.u[..., None]
+        logs = kernels.transport_log_term(Z_IONS[used], s.c_in[..., used], s.c_out[..., used],
+                                          s.u[..., None])
         return logs @ vec[used]
 
     def cycles(self, p: Mapping[str, Value], s: MembraneState) -> Value:
         """Cycles per second (mol/s), outward direction positive."""
-        u_coef = p["U"] if "U" in p else p["g"] * R * s.temperature / F**2
-        return -p["scale"] * u_coef * s.area * self.dg_rt(s)
+        coef = p["U"] if "U" in p else kernels.conductance_to_coef(p["g"], s.temperature)
+        return p["scale"] * s.area * kernels.transporter_cycles(coef, self.dg_rt(s))
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         rate = self.cycles(p, s)

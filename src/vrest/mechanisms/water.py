@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from vrest import kernels
 from vrest.mechanisms.base import Mechanism, MembraneState, Output, Value, zeros_flux
 from vrest.params import CM_PER_S, L_PER_MOL, ParamSpec
 
@@ -33,7 +34,7 @@ class Water(Mechanism):
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         osm_in = np.sum(s.c_in, axis=-1) + s.x_in
         osm_out = np.sum(s.c_out, axis=-1) + s.x_out
-        water = -p["P_f"] * s.area * p["v_w"] * (osm_in - osm_out)
+        water = s.area * kernels.water_flux(p["P_f"], p["v_w"], osm_in, osm_out)
         return Output(zeros_flux(s), water=water)
 
     def describe(self) -> str:

@@ -1,0 +1,243 @@
+"""Fast single-cell time courses: the model's kernels compiled by numba, integrated by SciPy's
+LSODA (``scipy.integrate.odeint``), whose stepping loop runs in compiled Fortran.
+
+The physics is not written twice: every equation is a function in ``vrest.kernels``, which the
+vectorised ``Model`` calls on numpy arrays and which this module compiles with ``numba.njit``.
+What is here is only the bookkeeping of ``Model.rhs`` (sum the mechanisms' fluxes, convert to
+rates of the state), for one cell, over a packed vector of parameters built from the Model (``pack``);
+``tests/test_fast.py`` checks that both right-hand sides agree for every preset.
+Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
+seconds once per installation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vrest import kernels
+from vrest.mechanisms.anions import AnionSource
+from vrest.mechanisms.leak import GHKLeak, OhmicLeak
+from vrest.mechanisms.pumps import PMCA, NaKPump
+from vrest.mechanisms.transporters import Transporter
+from vrest.model import Model
+
+FloatArray = NDArray[np.float64]
+
+try:  # numba is a dependency; without it, simulate() falls back to SciPy's BDF
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+AVAILABLE = numba is not None
+
+
+def _jit(fn: Any) -> Any:
+    return numba.njit(cache=True)(fn)
+
+
+def _inline(fn: Any) -> Any:
+    """Kernels are inlined into the compiled rhs (numba IR inlining), so that loading the
+    cached rhs does not load each kernel separately."""
+    return numba.njit(inline="always")(fn)
+
+
+if AVAILABLE:
+    _bern = _inline(kernels.bernoulli)
+    _ghk = _inline(kernels.ghk_flux)
+    _nernst = _inline(kernels.nernst)
+    _ohmic = _inline(kernels.ohmic_flux)
+    _pump = _inline(kernels.pump_cycles)
+    _pmca = _inline(kernels.pmca_cycles)
+    _logterm = _inline(kernels.transport_log_term)
+    _tcycles = _inline(kernels.transporter_cycles)
+    _coef = _inline(kernels.conductance_to_coef)
+    _water = _inline(kernels.water_flux)
+    _area = _inline(kernels.area_factor)
+
+
+# Layout of the packed parameter vector (one float64 array; integers stored as floats), so that
+# each call from LSODA passes a single array (numba's dispatch cost grows with the argument count).
+P_AREA0, P_VOL0, P_FSIDE, P_T, P_XOUT, P_RATIO, P_ZX, P_MVPC = range(8)
+P_COUT = 8  # 4 entries: bath Na, K, Cl, Ca (infinite bath)
+# area rule, has water, finite bath, index of w, start of out columns, pump law (-1: none),
+# anion-source counter ion (-1: none, -2: no source)
+P_RULE, P_WATER, P_FINITE, P_IW, P_OUT, P_LAW, P_COUNTER = range(12, 19)
+P_PUMP = 19  # i_max, K_K, K_Na, scale
+P_PMCA = 23  # i_max, K_m, scale (scale 0 when absent)
+P_WATERP = 26  # P_f, v_w
+P_SOURCE = 28  # rate
+P_NLEAK, P_NTRANS, P_ROWS = 29, 30, 31
+LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic), P or g, scale
+TRANS_ROW = 7  # stoich Na, K, Cl, Ca, strength kind (0 U, 1 g), U or g, scale
+
+
+def _scalar(value: Any) -> float:
+    arr = np.asarray(value, dtype=float)
+    if arr.size != 1:
+        raise ValueError("the compiled path handles one cell at a time")
+    return float(arr.reshape(-1)[0])
+
+
+def _rows(model: Model) -> tuple[list[list[float]], list[list[float]], list[float], list[float],
+                                 float]:
+    """Leak rows, transporter rows, pump (with law), PMCA, of a single-cell model."""
+    leak: list[list[float]] = []
+    trans: list[list[float]] = []
+    pump = [-1.0, 0.0, 0.0, 0.0, 0.0]  # law, i_max, K_K, K_Na, scale
+    pmca = [0.0, 0.0, 0.0]
+    for mech, p in model._mechs:
+        if isinstance(mech, GHKLeak | OhmicLeak):
+            kind, coef = (0, p["P"]) if isinstance(mech, GHKLeak) else (1, p["g"])
+            leak.append([("Na", "K", "Cl", "Ca").index(mech.ion), kind, _scalar(coef),
+                         _scalar(p["scale"])])
+        elif isinstance(mech, NaKPump):
+            pump = [mech.law_code] + [_scalar(p[k]) for k in ("i_max", "K_K", "K_Na", "scale")]
+        elif isinstance(mech, PMCA):
+            pmca = [_scalar(p[k]) for k in ("i_max", "K_m", "scale")]
+        elif isinstance(mech, Transporter):
+            kind = 0 if "U" in p else 1
+            trans.append([*mech.vector, kind, _scalar(p["U"] if kind == 0 else p["g"]),
+                          _scalar(p["scale"])])
+        else:  # pragma: no cover - every flux mechanism is listed above
+            raise ValueError(f"no compiled form for {type(mech).__name__}")
+    return leak, trans, pump, pmca, 0.0
+
+
+def pack(model: Model) -> FloatArray:
+    """The packed parameter vector of a single-cell Model (batch size 1)."""
+    if model.batch_size != 1:
+        raise ValueError("the compiled path handles one cell at a time")
+    lay = model.layout
+    leak, trans, pump, pmca, _ = _rows(model)
+    counter, rate = -2.0, 0.0
+    if model._source is not None:
+        src, p = model._source
+        assert isinstance(src, AnionSource)
+        counter = -1.0 if src.counter == "none" else float(("Na", "K", "Cl", "Ca").index(src.counter))
+        rate = _scalar(p["rate"])
+    water = [0.0, 0.0]
+    if model._water is not None:
+        water = [_scalar(model._water[1]["P_f"]), _scalar(model._water[1]["v_w"])]
+    head = [model.area0[0], model.volume0[0], model.f_side[0], model.temperature[0],
+            model.x_out0[0], model.ratio[0] if model.finite_bath else 0.0, model.z_x[0],
+            model.mv_per_charge[0], *model.c_out0[0],
+            model.area_rule_code, float(lay.i_w is not None), float(model.finite_bath),
+            lay.i_w if lay.i_w is not None else -1, lay.out.start, pump[0], counter,
+            *pump[1:], *pmca, *water, rate, len(leak), len(trans)]
+    rows = [x for row in leak for x in row] + [x for row in trans for x in row]
+    return np.array(head + rows, dtype=float)
+
+
+def _valence_py(i):  # type: ignore[no-untyped-def]
+    """Valence of ion i (0 Na, 1 K, 2 Cl, 3 Ca)."""
+    return 1.0 if i < 2 else (-1.0 if i == 2 else 2.0)
+
+
+if AVAILABLE:
+    _valence = _inline(_valence_py)
+
+
+def _rhs(y, t, p):  # type: ignore[no-untyped-def]
+    """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
+    has_w = p[P_WATER] == 1.0
+    finite = p[P_FINITE] == 1.0
+    i_w, out = int(p[P_IW]), int(p[P_OUT])
+    w = y[i_w] if has_w else 1.0
+    area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
+    vol0, t_k, ratio = p[P_VOL0], p[P_T], p[P_RATIO]
+    ci = np.empty(4)
+    co = np.empty(4)
+    for i in range(4):
+        ci[i] = y[i] / w
+        co[i] = y[out + i] / (ratio - (w - 1.0)) if finite else p[P_COUT + i]
+    x_in = y[4] / w
+    x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
+    v = 1e-3 * y[5] * p[P_AREA0] / area
+    u = v * kernels.F / (kernels.R * t_k)
+    flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
+    n_leak = int(p[P_NLEAK])
+    for row in range(n_leak):
+        r = P_ROWS + LEAK_ROW * row
+        i = int(p[r])
+        z = _valence(i)
+        if p[r + 1] == 0.0:
+            x = z * u
+            j = _ghk(p[r + 2], ci[i], co[i], _bern(-x), _bern(x))
+        else:
+            j = _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
+        flux[i] += p[r + 3] * area * j
+    law = int(p[P_LAW])
+    if law >= 0:
+        cyc = p[P_PUMP + 3] * area * _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2],
+                                           ci[0], co[0], co[1])
+        flux[0] += 3.0 * cyc
+        flux[1] -= 2.0 * cyc
+    flux[3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ci[3])
+    for row in range(int(p[P_NTRANS])):
+        r = P_ROWS + LEAK_ROW * n_leak + TRANS_ROW * row
+        dg = 0.0
+        for i in range(4):
+            if p[r + i] != 0.0:
+                dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
+        coef = p[r + 5] if p[r + 4] == 0.0 else _coef(p[r + 5], t_k)
+        cyc = p[r + 6] * area * _tcycles(coef, dg)
+        for i in range(4):
+            flux[i] += p[r + i] * cyc
+    counter = int(p[P_COUNTER])
+    if counter > -2:
+        made = p[P_SOURCE] * vol0
+        flux[4] -= made
+        if counter >= 0:
+            flux[counter] += made * p[P_ZX]
+    dy = np.zeros(y.shape[0])
+    charge = 0.0
+    for i in range(4):
+        dy[i] = -flux[i] / vol0
+        dy[out + i] = flux[i] / vol0
+        charge += _valence(i) * dy[i]
+    dy[4] = -flux[4] / vol0
+    dy[5] = p[P_MVPC] * (charge + p[P_ZX] * dy[4])
+    if has_w:
+        osm_in = ci[0] + ci[1] + ci[2] + ci[3] + x_in
+        osm_out = co[0] + co[1] + co[2] + co[3] + x_out
+        dy[i_w] = -area * _water(p[P_WATERP], p[P_WATERP + 1], osm_in, osm_out) / vol0
+    return dy
+
+
+if AVAILABLE:
+    rhs = _jit(_rhs)
+
+
+def _jac(y, t, p):  # type: ignore[no-untyped-def]
+    """Finite-difference Jacobian J[i, j] = d(dy_i/dt)/dy_j, all in compiled code (one call
+    from LSODA instead of n + 1)."""
+    n = y.shape[0]
+    f0 = rhs(y, t, p)
+    jac = np.empty((n, n))
+    yp = y.copy()
+    for j in range(n):
+        h = 1e-8 * max(abs(y[j]), 1e-6)
+        yp[j] = y[j] + h
+        fj = rhs(yp, t, p)
+        for i in range(n):
+            jac[i, j] = (fj[i] - f0[i]) / h
+        yp[j] = y[j]
+    return jac
+
+
+if AVAILABLE:
+    jac = _jit(_jac)
+
+
+def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
+                  atol: FloatArray) -> tuple[FloatArray, dict[str, Any]]:
+    """Integrate one cell over ``times`` (first entry = start) with LSODA; states (T, n)."""
+    from scipy.integrate import odeint
+
+    with np.errstate(all="ignore"):
+        sol, info = odeint(rhs, y, times, args=(pack(model),), Dfun=jac, rtol=rtol, atol=atol,
+                           mxstep=500_000, full_output=True)
+    return sol, info

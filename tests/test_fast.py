@@ -1,0 +1,74 @@
+"""The compiled single-cell path (vrest.fast) against the vectorised model it mirrors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import vrest
+from vrest import fast, kernels, presets
+from vrest.mechanisms import NKCC1, PMCA, AnionSource, Water
+from vrest.model import Model
+
+pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba is a dependency")
+
+
+def _cells() -> list[vrest.Cell]:
+    cells = [vrest.load_cell(name) for name in presets.names()]
+    rich = vrest.load_cell("rpl1").with_mechanisms(
+        NKCC1(U=2e-8), PMCA(i_max=0.02), Water(P_f=0.01),
+        AnionSource(rate=1e-3, counter="K")).with_parameters(
+        {"bath.X": 20.0, "bath.volume_ratio": 4.0})
+    return [*cells, rich, rich.with_mechanisms(AnionSource(rate=1e-3, counter="none"))]
+
+
+@pytest.mark.parametrize("cell", _cells(), ids=lambda c: c.name)
+def test_compiled_rhs_equals_model_rhs(cell: vrest.Cell) -> None:
+    model = Model(cell)
+    params = fast.pack(model)
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        y = model.y0[0] * rng.uniform(0.8, 1.2, model.layout.size)
+        y[5] = rng.uniform(-120.0, 40.0)  # any potential
+        a = fast.rhs(y, 0.0, params)
+        b = model.rhs(0.0, y[None])[0]
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-12 * np.max(np.abs(b))), cell.name
+
+
+def test_compiled_jacobian_matches_finite_differences_of_model() -> None:
+    model = Model(vrest.load_cell("rpl1"))
+    y = model.y0[0]
+    jac = fast.jac(y, 0.0, fast.pack(model))
+    h = 1e-6 * np.maximum(np.abs(y), 1e-4)
+    for j in range(y.size):
+        yp, ym = y.copy(), y.copy()
+        yp[j] += h[j]
+        ym[j] -= h[j]
+        col = (model.rhs(0.0, yp[None])[0] - model.rhs(0.0, ym[None])[0]) / (2 * h[j])
+        assert np.allclose(jac[:, j], col, rtol=1e-4, atol=1e-8 * np.max(np.abs(jac))), j
+
+
+def test_compiled_time_course_equals_bdf_with_water_and_finite_bath() -> None:
+    cell = _cells()[-2]
+    a = vrest.simulate(cell, vrest.load_protocol("p1"), dt=60.0, method="compiled")
+    b = vrest.simulate(cell, vrest.load_protocol("p1"), dt=60.0, method="BDF", rtol=1e-10)
+    assert np.max(np.abs(a.V - b.V)) < 0.01
+    assert np.max(np.abs(a.volume_rel - b.volume_rel)) < 1e-5
+    assert a.method == "compiled"
+
+
+def test_bernoulli_stable_everywhere() -> None:
+    x = np.array([0.0, 1e-300, 1e-12, -1e-9, 1e-6, 0.5, -700.0, 700.0, 800.0, -800.0])
+    with np.errstate(over="ignore"):
+        b = kernels.bernoulli(x)
+    series = 1 - x / 2 + x * x / 12
+    small = np.abs(x) < 1e-3
+    assert np.allclose(b[small], series[small], rtol=1e-12)
+    assert b[7] < 1e-290 and b[8] == 0.0 and b[6] == pytest.approx(700.0) and b[9] == 800.0
+    assert fast._bern(0.0) == 1.0
+
+
+def test_compiled_needs_single_cell() -> None:
+    with pytest.raises(vrest.ParameterError, match="single cell"):
+        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, batch={"bath.K": [3.0, 4.0]},
+                       method="compiled")
