@@ -640,9 +640,8 @@ class _Problem:
             involved = [self.space.names[i] for i in np.argsort(weights)[::-1] if weights[i] > 0.01]
             raise SolverError(
                 f"the data cannot determine {', '.join(involved)} separately: one combination "
-                f"of them leaves every fitted V unchanged (Jacobian condition number "
-                f"{s[0] / max(s[-1], 1e-300):.3g}); fix one of them with --fix or add data that "
-                f"vary another ion")
+                f"of them leaves every fitted V unchanged (the Jacobian is singular); fix one of "
+                f"them with --fix or add data that vary another ion")
         return s, vt
 
 
