@@ -637,7 +637,7 @@ class _Problem:
                 f"fix it with --fix or check the data and the preset")
         if s[-1] <= self.ev.singular * s[0]:
             weights = np.abs(vt[-1])
-            involved = [self.space.names[i] for i in np.argsort(weights)[::-1] if weights[i] > 0.01]
+            involved = [n for n, w in zip(self.space.names, weights, strict=True) if w > 0.01]
             raise SolverError(
                 f"the data cannot determine {', '.join(involved)} separately: one combination "
                 f"of them leaves every fitted V unchanged (the Jacobian is singular); fix one of "
