@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from vrest.errors import NoSteadyStateError, ParameterError, VrestError
 from vrest.mechanisms.base import Z_IONS
 from vrest.mechanisms.pumps import PMCA, NaKPump
 from vrest.model import I_V, I_X, Model
-from vrest.steady_newton import Result, newton
+from vrest.steady_newton import Result, hurwitz_stable, newton
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -43,8 +44,10 @@ class SteadyState:
     """Steady states of a batch (arrays with a leading batch axis B).
 
     ``converged`` (B,) says which cells reached a verified steady state; ``message`` says why
-    not for the others. ``eigenvalues`` (1/s) are those of the linearised dynamics on the
-    conserved manifold; ``stable`` is True when all have negative real parts.
+    not for the others. ``jacobian`` (B, m, m; 1/s) linearises the dynamics on the conserved
+    manifold, over the unknowns marked in ``moving``; ``stable`` is True when all its
+    eigenvalues have negative real parts (decided by the Routh-Hurwitz criterion, exact and
+    cheap for a batch); ``eigenvalues`` (B, m; 1/s, NaN-padded) are computed on first use.
     """
 
     converged: NDArray[np.bool_]
@@ -59,7 +62,8 @@ class SteadyState:
     y: FloatArray
     residual_current: FloatArray
     residual_flux: FloatArray
-    eigenvalues: FloatArray
+    jacobian: FloatArray
+    moving: NDArray[np.bool_]
     stable: NDArray[np.bool_]
     iterations: int
     message: list[str] = field(default_factory=list)
@@ -69,6 +73,11 @@ class SteadyState:
     @property
     def batch_size(self) -> int:
         return int(self.V.shape[0])
+
+    @cached_property
+    def eigenvalues(self) -> NDArray[np.complex128]:
+        """Eigenvalues (1/s) of ``jacobian`` over the moving unknowns, NaN-padded (B, m)."""
+        return _eigenvalues(self.jacobian, self.moving)
 
     def summary(self, cell: int = 0) -> dict[str, Any]:
         """JSON-ready numbers for one cell."""
@@ -184,8 +193,10 @@ class _Reduced:
         if self.m == 5:
             with np.errstate(over="ignore"):
                 y[..., lay.i_w] = np.exp(u[..., 4])
+        # v is the unknown itself where one ion's amount follows from the charge (so V is
+        # exact and smooth in u; the charge matches it to rounding, ~1e-9 mV); else the charge's
         charge = y[..., :4] @ Z_IONS + model.z_x * y[..., I_X]
-        y[..., I_V] = model.mv_per_charge * charge + self.offset
+        y[..., I_V] = np.where(self.k >= 0, v, model.mv_per_charge * charge + self.offset)
         if model.finite_bath:
             y[..., lay.out] = self.totals - y[..., :4]
         return y
@@ -306,12 +317,14 @@ def _relative(model: Model, y: FloatArray, obs: Any) -> tuple[FloatArray, FloatA
     return rel, rel_i
 
 
-def _verified(red: _Reduced, y: FloatArray, r: FloatArray, rel: FloatArray,
+def _verified(red: _Reduced, y: FloatArray, obs: Any, rel: FloatArray,
               rel_i: FloatArray) -> NDArray[np.bool_]:
     ok = np.all(rel < VERIFY_TOL, axis=1) & (rel_i < VERIFY_TOL) & np.all(np.isfinite(y), axis=1)
     if red.m == 5:
-        ok &= np.abs(r[:, 4]) < 1e-9
-        ok &= y[:, red.model.layout.i_w] < MAX_SWELL
+        w = y[:, red.model.layout.i_w]
+        with np.errstate(all="ignore"):
+            ok &= np.abs(obs.water / (red.model.volume0 * w)) < 1e-9  # d(ln w)/dt, 1/s
+        ok &= w < MAX_SWELL
     return ok
 
 
@@ -351,11 +364,12 @@ def _result(red: _Reduced, sol: Result, messages: list[str]) -> SteadyState:
     with np.errstate(all="ignore"):
         obs = model.observe(y)
         rel, rel_i = _relative(model, y, obs)
-    ok = sol.ok & _verified(red, y, sol.r, rel, rel_i)
+    ok = sol.ok & _verified(red, y, obs, rel, rel_i)
     messages = [m if good or m != "converged" else "not verified: net fluxes do not vanish"
                 for m, good in zip(messages, ok, strict=True)]
-    eigs = _eigenvalues(red, sol.jac)
-    stable = np.all(np.where(np.isfinite(eigs), np.real(eigs) < 0, True), axis=1) & ok
+    jac = np.where(red.hot[:, :, None] if red.m == 4 else _pad(red.hot)[:, :, None],
+                   1e3 * sol.jac, sol.jac)  # undo the V/s scaling of the v residual
+    stable = _stable(jac, ~red.fixed) & ok
     s = obs.state
     nan = np.where(ok, 1.0, np.nan)
     with np.errstate(all="ignore"):
@@ -366,25 +380,42 @@ def _result(red: _Reduced, sol: Result, messages: list[str]) -> SteadyState:
         atp_per_s=sum(obs.atp.values(), np.zeros(y.shape[0])) * N_A * nan,
         current={k: 1e12 * F * (f[..., :4] @ Z_IONS) * nan for k, f in obs.fluxes.items()},
         flux={k: f * nan[:, None] for k, f in obs.fluxes.items()},
-        y=y, residual_current=rel_i, residual_flux=rel, eigenvalues=eigs, stable=stable,
-        iterations=int(sol.iters.max(initial=0)), message=messages, names=model.layout.names,
-        volume0_um3=model.volume0 * 1e18)
+        y=y, residual_current=rel_i, residual_flux=rel, jacobian=jac, moving=~red.fixed,
+        stable=stable, iterations=int(sol.iters.max(initial=0)), message=messages,
+        names=model.layout.names, volume0_um3=model.volume0 * 1e18)
 
 
-def _eigenvalues(red: _Reduced, jac: FloatArray) -> NDArray[np.complex128]:
-    """Eigenvalues (1/s) of the Jacobians on the conserved manifold, batched by the set of
-    moving unknowns (NaN where a Jacobian is unknown)."""
-    jac = jac.copy()
-    has = red.k >= 0
-    jac[red.rows[has], red.k[has], :] *= 1e3  # undo the V/s scaling of the v residual
-    eigs = np.full(jac.shape[:2], np.nan, dtype=complex)
-    keep = ~red.fixed
+def _pad(hot: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    return np.concatenate([hot, np.zeros((hot.shape[0], 1), bool)], axis=1)
+
+
+def _groups(moving: NDArray[np.bool_], jac: FloatArray) -> list[tuple[NDArray[np.int_],
+                                                                       NDArray[np.bool_]]]:
+    """Cells with a finite Jacobian, grouped by their set of moving unknowns."""
+    m = moving.shape[1]
+    code = moving @ (1 << np.arange(m))
     finite = np.all(np.isfinite(jac), axis=(1, 2))
-    code = keep @ (1 << np.arange(red.m))
+    out = []
     for c in np.unique(code):
-        pattern = (c >> np.arange(red.m)) & 1 == 1
+        pattern = (c >> np.arange(m)) & 1 == 1
         cells = np.flatnonzero((code == c) & finite)
         if cells.size and pattern.any():
-            sub = jac[cells][:, pattern][:, :, pattern]
-            eigs[cells, : int(pattern.sum())] = np.linalg.eigvals(sub)
+            out.append((cells, pattern))
+    return out
+
+
+def _stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Whether every eigenvalue of each Jacobian (over its moving unknowns) has a negative
+    real part; cells with nothing moving or no Jacobian are not stable."""
+    stable = np.zeros(jac.shape[0], bool)
+    for cells, pattern in _groups(moving, jac):
+        stable[cells] = hurwitz_stable(jac[cells][:, pattern][:, :, pattern])
+    return stable
+
+
+def _eigenvalues(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.complex128]:
+    """Eigenvalues of the Jacobians over the moving unknowns (NaN where unknown)."""
+    eigs = np.full(jac.shape[:2], np.nan, dtype=complex)
+    for cells, pattern in _groups(moving, jac):
+        eigs[cells, : int(pattern.sum())] = np.linalg.eigvals(jac[cells][:, pattern][:, :, pattern])
     return eigs

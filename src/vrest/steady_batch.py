@@ -12,7 +12,9 @@ their (far away) starting state. The batch is solved coarse to fine:
    pilot's Jacobian.
 3. *Fast solve,* in blocks of ``BLOCK`` cells (arrays that stay in cache): Broyden iterations
    from the prediction (about one model evaluation each), then the exact Jacobian and full
-   Newton steps until the step is below STEP_TOL (the test every result passes).
+   Newton steps until the step is below STEP_TOL (the test every result passes). Levels of
+   fewer than ``FAST_MIN`` cells, where the cost is per call rather than per cell, take the
+   damped Newton method of step 4 directly.
 4. *Robust retries* for cells that did not converge: damped Newton from the prediction, then
    natural-parameter continuation from the nearest converged cell (the parameters move from
    that cell's values to this cell's in adaptive steps). Cells that still fail are handed back
@@ -38,7 +40,8 @@ IntArray = NDArray[np.int_]
 
 SMALL = 24  # at most this many cells: solve each from its own start
 RATIO = 25  # cells per pilot
-BLOCK = 2048  # cells per block in the fast solve
+BLOCK = 4096  # cells per block in the fast solve
+FAST_MIN = 1000  # fewer cells than this: damped Newton (fewer calls) rather than Broyden
 LOG_SPAN = 10.0  # parameters spanning more than this factor are interpolated in log
 
 
@@ -102,6 +105,9 @@ def _level(red: Any, axes: Axes, u0: FloatArray, idx: IntArray, out: Result,
         _robust(red, axes, rest, u0[rest], out, max_iter)
         return
     guess, jinv, usable = predict(red, axes, out, anchors, rest, u0)
+    if rest.size < FAST_MIN:
+        _robust(red, axes, rest, guess, out, max_iter)
+        return
     for start in range(0, rest.size, BLOCK):
         sl = slice(start, start + BLOCK)
         _fast(red, rest[sl], guess[sl], jinv[sl], usable[sl], out)

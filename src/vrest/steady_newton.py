@@ -32,6 +32,8 @@ CAP = 0.5  # largest damped-Newton step, in scaled units (log amounts; v / V_SCA
 STACK_MAX = 4096  # cells x unknowns up to which Jacobian columns are evaluated in one call
 SHRINK = 0.5  # rebuild the sub-batch when fewer than this fraction of its cells are active
 MIN_SHRINK = 64  # ... and it has more cells than this
+AMOUNT_MAX = 1e5  # mM (per starting volume): amounts beyond this are not physical
+HALVINGS = 10  # a damped step cut more often than this (factor 1024) counts as a failure
 
 
 @dataclass
@@ -40,8 +42,8 @@ class Result:
 
     u: FloatArray  # (B, m) unknowns
     ok: BoolArray  # (B,) converged
-    r: FloatArray  # (B, m) residual at u
-    jac: FloatArray  # (B, m, m) Jacobian at u (NaN where not computed)
+    r: FloatArray  # (B, m) residual at u (converged cells: before the last step < STEP_TOL)
+    jac: FloatArray  # (B, m, m) Jacobian at u (likewise; NaN where not computed)
     iters: NDArray[np.int_]  # (B,) iterations used
 
 
@@ -52,9 +54,14 @@ def weights(red: Any) -> FloatArray:
 
 
 def residual(red: Any, u: FloatArray) -> FloatArray:
-    """Residual with the slots of fixed (unmoved) ions set to zero."""
-    r, _ = red.residual(u)
-    return np.where(red.fixed, 0.0, r)
+    """Residual with the slots of fixed (unmoved) ions set to zero; NaN for states outside
+    the physical range (an amount above AMOUNT_MAX), which the methods treat as infeasible.
+
+    (As amounts grow without bound every d(ln amount)/dt tends to zero: a spurious root at
+    infinity that Newton's method can otherwise chase.)"""
+    r, y = red.residual(u)
+    r = np.where(red.fixed, 0.0, r)
+    return np.where(np.all(y[..., :4] < AMOUNT_MAX, axis=-1)[..., None], r, np.nan)
 
 
 def jacobian(red: Any, u: FloatArray, r: FloatArray) -> FloatArray:
@@ -143,7 +150,7 @@ def newton(red: Any, u: FloatArray, max_iter: int = 60) -> Result:
         step, good = solve(jac, r)
         done = act.live & good & (np.max(np.abs(step), axis=1) < STEP_TOL)
         out.iters[act.idx[act.live]] += 1
-        _store(out, act.idx, done, u, r, jac)
+        _store(out, act.idx, done, u + step, r, jac)
         act.live &= good & ~done
         u, r, feasible = _damped_step(act.red, u, r, step, act.live)
         act.live &= feasible
@@ -161,6 +168,8 @@ def _empty(u: FloatArray) -> Result:
 
 def _store(out: Result, idx: NDArray[np.int_], done: BoolArray, u: FloatArray, r: FloatArray,
            jac: FloatArray) -> None:
+    """Record converged cells: u after their last (tiny) Newton step; r and jac from just
+    before it."""
     sel = idx[done]
     out.u[sel], out.r[sel], out.jac[sel] = u[done], r[done], jac[done]
     out.ok[sel] = True
@@ -173,7 +182,7 @@ def _damped_step(red: Any, u: FloatArray, r: FloatArray, step: FloatArray,
     lam = np.minimum(1.0, CAP / np.maximum(size, 1e-300))
     pending = live.copy()
     u_new, r_new = u.copy(), r.copy()
-    for _ in range(30):
+    for _ in range(HALVINGS + 1):
         if not pending.any():
             break
         trial = np.where(pending[:, None], u + lam[:, None] * step, u)
@@ -244,7 +253,7 @@ def polish(red: Any, u: FloatArray, r: FloatArray, max_iter: int = 4) -> Result:
         size = np.max(np.abs(step), axis=1)
         done = act.live & good & (size < STEP_TOL)
         out.iters[act.idx[act.live]] += 1
-        _store(out, act.idx, done, u, r, jac)
+        _store(out, act.idx, done, u + step, r, jac)
         act.live &= good & ~done & (np.max(np.abs(step) * weights(act.red), axis=1) < CAP)
         if not act.any:
             break
@@ -254,3 +263,40 @@ def polish(red: Any, u: FloatArray, r: FloatArray, max_iter: int = 4) -> Result:
         act.live &= np.all(np.isfinite(r), axis=1)
         u, r = act.compact(u, r)
     return out
+
+
+def hurwitz_stable(a: FloatArray) -> BoolArray:
+    """Whether all eigenvalues of each matrix in ``a`` (N, n, n) have negative real parts.
+
+    Routh-Hurwitz: the characteristic polynomial s^n + c_1 s^(n-1) + ... + c_n is stable
+    exactly when the first column of its Routh array is positive. Elementwise arithmetic over
+    the batch only, so it is far cheaper than eigenvalues for many small matrices.
+    """
+    c = char_poly(a)
+    prev, cur = c[0::2], c[1::2]
+    ok = np.ones(a.shape[0], bool)
+    with np.errstate(all="ignore"):
+        for _ in range(len(c) - 1):
+            ok &= cur[0] > 0
+            nxt = [(cur[0] * _at(prev, j + 1) - prev[0] * _at(cur, j + 1)) / cur[0]
+                   for j in range(max(len(prev) - 1, 1))]
+            prev, cur = cur, nxt
+    return ok
+
+
+def _at(row: list[FloatArray], j: int) -> FloatArray | float:
+    return row[j] if j < len(row) else 0.0
+
+
+def char_poly(a: FloatArray) -> list[FloatArray]:
+    """Coefficients [1, c_1, ..., c_n] of det(s I - A) for each matrix of ``a`` (N, n, n),
+    by the Faddeev-LeVerrier recursion (batch axis last, for contiguous elementwise work)."""
+    n = a.shape[-1]
+    t = np.ascontiguousarray(np.moveaxis(a, 0, -1))
+    coef = [np.ones(a.shape[0])]
+    mk = np.zeros_like(t)
+    eye = np.eye(n)[:, :, None]
+    for i in range(1, n + 1):
+        mk = np.einsum("ijb,jkb->ikb", t, mk) + coef[-1] * eye
+        coef.append(-np.einsum("ijb,jib->b", t, mk) / i)
+    return coef
