@@ -482,7 +482,8 @@ def _step0(ctx: _Context) -> tuple[Step, FloatArray, float]:
 def _step1a(ctx: _Context, y0: FloatArray, made_mM: float) -> Step:
     """The lecture's step 1: bare anions, just enough for its -5 mV."""
     target = LECTURE["V_anions_mV"]
-    budget = eq.charge_budget(target, _geometry(ctx), z=ctx.z_x)
+    budget = eq.charge_budget(target, _geometry(ctx), z=ctx.z_x,
+                              capacitance_uF_cm2=ctx.cell.capacitance)
     anions_mM = float(budget.delta_c_mM)  # concentration of anions made, mM
     cell = ctx.bare.with_mechanisms(AnionSource(rate=anions_mM / ANION_TIME_S, counter="none"))
     tc = simulate(cell, t_end=ANION_TIME_S, t_eval=_times(ANION_TIME_S), y0=y0)
@@ -524,8 +525,10 @@ def _step2(ctx: _Context, y0: FloatArray, na_final_mM: float) -> Step | None:
     current = _pump_current_A(cell, y0) if ctx.groups.get("pump") else 0.0
     if current <= 0:
         return None
-    c_total = ctx.cell.capacitance * 1e-2 * ctx.area_um2 * 1e-12  # F
-    v_start = float(Model(cell).voltage_mV(y0[None])[0])
+    model = Model(cell)
+    area = float(model.membrane_state(y0[None])[0].area[0])  # m^2 (changes only with water)
+    c_total = ctx.cell.capacitance * 1e-2 * area  # F
+    v_start = float(model.voltage_mV(y0[None])[0])
     target = min(LECTURE["V_pump_total_mV"], v_start - 1.0)
     t_stop = (v_start - target) * 1e-3 * c_total / current
     tc = simulate(cell, t_end=t_stop, t_eval=_times(t_stop), y0=y0)
