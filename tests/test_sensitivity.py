@@ -94,6 +94,14 @@ def test_scaling_every_rate_together_leaves_the_steady_state_unchanged():
     assert float(np.sum(s.coefficients["ATP"])) == pytest.approx(1.0, rel=1e-5)
 
 
+def test_steady_state_does_not_depend_on_the_starting_amounts_of_ions_that_cross():
+    # rpl1 moves every ion across the membrane into an infinite bath; the trapped anions are
+    # held fixed, so the starting concentrations must not matter
+    s = sensitivity(RPL1, ["inside.Na", "inside.K", "inside.Cl", "inside.Ca"])
+    for out in ("V", "E_Cl", "Na_i", "ATP"):
+        assert np.all(np.abs(s.coefficients[out]) < 1e-6), (out, s.coefficients[out])
+
+
 def test_atp_use_scales_with_membrane_area(rpl1_sens):
     # concentrations do not depend on the radius, so ATP/s ~ area ~ r^2
     i = rpl1_sens.names.index("cell.radius")

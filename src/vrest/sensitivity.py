@@ -19,7 +19,8 @@ Left out of the default list: rate multipliers (``*.scale``, which duplicate the
 P, i_max, U, g), the mean anion charge ``inside.z_X``, and the starting concentrations
 ``inside.Na`` ... ``inside.Ca``: these are a starting state, not a property of the cell; the
 steady state does not depend on them for ions the mechanisms move across the membrane
-(infinite bath). Name any of them to include them.
+(infinite bath). Name any of them to include them; the trapped anions are then held fixed, so
+a zero there confirms that the steady state does not depend on where it starts.
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def sensitivity(cell: Cell | str, names: Sequence[str] | None = None,
     batch = _batch(names, values, step)
     if "inside.X" in batch:
         _with_counter_ions(batch, table)
+    elif "inside.X" in table:  # hold the trapped anions when starting amounts change
+        batch["inside.X"] = np.full(len(next(iter(batch.values()))), table["inside.X"][0])
     outputs = _solve(cell, batch, names)
     coeffs = {out: _central(outputs[out], step, log=out in ("Na_i", "ATP")) for out in OUTPUTS}
     return Sensitivity(
