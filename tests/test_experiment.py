@@ -94,6 +94,25 @@ def test_failed_points_are_left_out_and_listed(monkeypatch):
     assert "# left out: K_o = 1 mM: no steady state found: test" in exp.to_csv()
 
 
+def test_unstable_steady_states_are_left_out_and_listed(monkeypatch):
+    import dataclasses
+
+    import vrest.steady as steady
+
+    real = steady.steady_state
+
+    def unstable_first(cell, batch=None, **kw):
+        ss = real(cell, batch=batch, **kw)
+        jac = ss.jacobian.copy()
+        jac[0] = np.abs(jac[0]) + np.eye(jac.shape[1])  # eigenvalues with positive real parts
+        return dataclasses.replace(ss, jacobian=jac)
+
+    monkeypatch.setattr(steady, "steady_state", unstable_first)
+    exp = kout_experiment("rpl1", k_from=1, k_to=10, points=3)
+    assert exp.V.size == 2 and len(exp.failures) == 1
+    assert exp.failures[0][0] == 1.0 and "is unstable" in exp.failures[0][1]
+
+
 def test_no_point_with_a_steady_state_is_an_error():
     # water, trapped anions and no pump: the cell swells without bound at every K_o
     cell = vrest.load_cell("kay2017").without("pump")

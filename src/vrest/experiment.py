@@ -6,8 +6,8 @@ K_o. :func:`kout_experiment` computes the recordings a class would make: at each
 from ``k_from`` to ``k_to``), the steady state of the whole cell model (one batched
 :func:`vrest.steady_state` call over all K_o values) or, with ``model="ghk"``, the closed-form
 GHK potential; optionally with Gaussian measurement noise (sd ``noise_mV``, reproducible with
-``seed``). Points where no stable steady state exists are left out and listed in ``failures``
-(never silently). ``write_csv`` writes a file that ``vrest fit`` reads back.
+``seed``). Points where no stable steady state exists (stability from the eigenvalues of the
+linearised dynamics) are left out and listed in ``failures`` (never silently). ``write_csv`` writes a file that ``vrest fit`` reads back.
 """
 
 from __future__ import annotations
@@ -151,11 +151,13 @@ def _recordings(cell: Cell, bath: dict[str, FloatArray], model: str) -> tuple[
 
     ss = steady_state(cell, batch={f"bath.{ion}": c for ion, c in bath.items()},
                       raise_on_failure=False)
+    eigs = ss.eigenvalues
+    stable = np.array([np.all(np.real(e[np.isfinite(e)]) < 0) for e in eigs]) & ss.converged
     failures = []
     for i, k in enumerate(bath["K"]):
         if not ss.converged[i]:
             failures.append((float(k), ss.message[i]))
-        elif not ss.stable[i]:
+        elif not stable[i]:
             failures.append((float(k), f"the steady state found (V = {ss.V[i]:.2f} mV) is unstable,"
                                        f" not a resting state a recording would show"))
-    return ss.V, ss.converged & ss.stable, failures
+    return ss.V, stable, failures
