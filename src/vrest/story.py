@@ -29,6 +29,7 @@ with the stepwise end state. Units: mV, mM, s, pA, ions (counts), ATP molecules/
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from scipy.optimize import brentq
 from vrest import equations as eq
 from vrest import presets
 from vrest.cell import Cell
-from vrest.constants import E_CHARGE, N_A, ZERO_C, F
+from vrest.constants import E_CHARGE, N_A, ZERO_C, F, R
 from vrest.errors import ParameterError, VrestError
 from vrest.geometry import Geometry
 from vrest.mechanisms import (
@@ -233,6 +234,7 @@ class _Context:
 
 
 def _group(mech: Mechanism) -> str:
+    """The lecture group of a mechanism: water, pump, leak.<ion>, kcc2, ncx or other."""
     if isinstance(mech, Water):
         return "water"
     if isinstance(mech, NaKPump):
@@ -245,6 +247,7 @@ def _group(mech: Mechanism) -> str:
 
 
 def _context(cell: Cell) -> _Context:
+    """Sort the complete cell's mechanisms into groups and record its size (SI and um)."""
     groups: dict[str, list[Mechanism]] = {}
     for mech in cell.mechanisms:
         groups.setdefault(_group(mech), []).append(mech)
@@ -258,6 +261,7 @@ def _context(cell: Cell) -> _Context:
 
 
 def _geometry(ctx: _Context) -> Geometry:
+    """The cell's area (um^2) and volume (um^3) for the closed forms."""
     return Geometry.explicit(ctx.area_um2, ctx.volume_um3)
 
 
@@ -325,6 +329,7 @@ def _leak_weights(cell: Cell, state: dict[str, Any]) -> tuple[dict[str, float], 
 
 
 def _average(weights: Mapping[str, float], e: Mapping[str, float]) -> float | None:
+    """sum w_i E_i / sum w_i (mV), None without weights."""
     total = sum(weights.values())
     return float(sum(w * e[i] for i, w in weights.items()) / total) if total > 0 else None
 
@@ -361,10 +366,12 @@ def _analysis(ctx: _Context, cell: Cell, y: FloatArray) -> dict[str, Any]:
 
 
 def _times(t_end: float) -> FloatArray:
+    """Output times (s): 0 and N_OUT geometric steps up to t_end (ms to hours in one grid)."""
     return np.concatenate([[0.0], np.geomspace(t_end * 1e-7, t_end, N_OUT)])
 
 
 def _trace(ctx: _Context, tc: Any, y0: FloatArray) -> Trace:
+    """The Trace of a one-cell TimeCourse; ion counts relative to the step's start y0."""
     model_out = slice(tc.y.shape[2] - 4, tc.y.shape[2])
     moved = (tc.y[:, 0, model_out] - y0[model_out]) * ctx.volume_m3 * N_A
     return Trace(tc.t, tc.V[:, 0], tc.E[:, 0], tc.c_in[:, 0], moved, tc.X[:, 0])
@@ -381,6 +388,7 @@ def _settle_time(tr: Trace, v_ref: float, c_ref: FloatArray) -> float | None:
 
 
 def _steady(cell: Cell, y0: FloatArray) -> Any:
+    """The verified SteadyState of ``cell`` from y0, or the reason there is none (str)."""
     try:
         ss = steady_state(cell, y0=y0, raise_on_failure=False)
     except VrestError as exc:
@@ -389,6 +397,7 @@ def _steady(cell: Cell, y0: FloatArray) -> Any:
 
 
 def _steady_numbers(ss: Any, end: dict[str, Any]) -> dict[str, Any]:
+    """The steady state against the end of the run (mV, relative concentration)."""
     if isinstance(ss, str):
         return {"exists": False, "message": ss}
     c_ss = ss.c_in[0]
@@ -437,6 +446,7 @@ def _step(ctx: _Context, key: str, title: str, cell: Cell, y0: FloatArray, tc: A
 
 
 def _skipped(ctx: _Context, key: str, title: str, y0: FloatArray, reason: str) -> Step:
+    """A step the preset cannot take (it lacks the mechanism); the state passes through."""
     model = Model(ctx.bare)
     state = _state(model, y0)
     zero = np.zeros((1, 4))
@@ -450,7 +460,7 @@ def _skipped(ctx: _Context, key: str, title: str, y0: FloatArray, reason: str) -
 def _with_lecture(step: Step, rows: Sequence[tuple[str, str, float | None, str]]) -> Step:
     """Attach the lecture's figures next to the model's: (quantity, LECTURE key, model, unit)."""
     table = [{"quantity": q, "lecture": LECTURE[k], "model": v, "unit": u} for q, k, v, u in rows]
-    return Step(**{**step.__dict__, "lecture": table})
+    return dataclasses.replace(step, lecture=table)
 
 
 # ------------------------------------------------------------------------------- steps 0 and 1
@@ -513,6 +523,7 @@ def _step1b(ctx: _Context, y0: FloatArray, made_mM: float) -> Step:
 
 
 def _pump_current_A(cell: Cell, y: FloatArray) -> float:
+    """Outward current (A) of the Na/K pumps of ``cell`` at state y."""
     model = Model(cell)
     fluxes = model.observe(y[None]).fluxes
     return float(sum(fluxes[m.name][0, :4] @ Z_IONS for m in cell.mechanisms
@@ -544,6 +555,7 @@ def _step2(ctx: _Context, y0: FloatArray, na_final_mM: float) -> Step | None:
 
 
 def _chain_extra(ctx: _Context, key: str, cell: Cell, step_y: FloatArray) -> dict[str, Any]:
+    """Step-specific numbers: step 3 with the pump running, E_Cl - V, NCX's limit and shares."""
     if key == "3" and ctx.groups.get("pump"):
         with_pump = cell.with_mechanisms(*ctx.groups["pump"])
         v = _zero_current_mV(Model(with_pump), step_y, Model(with_pump).mechanism_names())
@@ -575,6 +587,7 @@ def _chain_extra(ctx: _Context, key: str, cell: Cell, step_y: FloatArray) -> dic
 
 
 def _lecture_rows(key: str, step: Step) -> list[tuple[str, str, float | None, str]]:
+    """The lecture's figures that step ``key`` can be compared with."""
     e, v = step.end["E_mV"], step.end["V_mV"]
     rows: dict[str, list[tuple[str, str, float | None, str]]] = {
         "3": [("E_K", "E_K_mV", e["K"], "mV"), ("V", "E_K_mV", v, "mV"),
@@ -608,7 +621,7 @@ def _chain(ctx: _Context, y: FloatArray) -> list[Step]:
                      ss=ss, extra={})
         extra = {**_chain_extra(ctx, key, cell, step.y_end),
                  "dV_mV": step.end["V_mV"] - step.start["V_mV"]}
-        step = Step(**{**step.__dict__, "extra": extra})
+        step = dataclasses.replace(step, extra=extra)
         steps.append(_with_lecture(step, _lecture_rows(key, step)))
         y = step.y_end
     return steps
@@ -630,7 +643,7 @@ def _real_case(ctx: _Context, y0: FloatArray, made_mM: float, stepwise: Step) ->
              "max_rel_dc_vs_stepwise": max(abs(step.end["inside_mM"][i] / ref["inside_mM"][i] - 1)
                                            for i in IONS),
              "stepwise_settle_total_s": None}
-    step = Step(**{**step.__dict__, "extra": extra})
+    step = dataclasses.replace(step, extra=extra)
     return _with_lecture(step, [("V_rest", "V_rest_mV", step.end["V_mV"], "mV"),
                                 ("E_K", "E_K_mV", step.end["E_mV"]["K"], "mV"),
                                 ("E_Na", "E_Na_mV", step.end["E_mV"]["Na"], "mV"),
@@ -672,7 +685,7 @@ def run_story(preset: str = DEFAULT_PRESET, temperature_C: float | None = None,
     extra = dict(real.extra)
     extra["stepwise_settle_total_s"] = float(sum(s.settle_s or s.duration_s for s in steps
                                                  if s.chain and not s.skipped and s.key != "0"))
-    real = Step(**{**real.__dict__, "extra": extra})
+    real = dataclasses.replace(real, extra=extra)
     qs = answer_questions(ctx, steps, real) if questions else []
     return Story(pre.name, pre.title, float(cell.temperature), _cell_numbers(ctx),
                  [{"name": m.name, "what": m.describe()} for m in cell.mechanisms],
@@ -680,6 +693,7 @@ def run_story(preset: str = DEFAULT_PRESET, temperature_C: float | None = None,
 
 
 def _cell_numbers(ctx: _Context) -> dict[str, Any]:
+    """Size and constants of the cell, for the report and the closed-form checks."""
     return {"area_um2": ctx.area_um2, "volume_um3": ctx.volume_um3,
             "volume_pL": ctx.volume_um3 * 1e-3, "capacitance_uF_cm2": ctx.cell.capacitance,
             "temperature_K": ctx.temperature_K, "mV_per_mM_charge": ctx.mv_per_mM,
@@ -703,6 +717,7 @@ def _flux_ions(model: Model, y: FloatArray, name: str, ion: str, v_mV: float | N
 
 
 def _q(key: str, question: str, numbers: dict[str, Any], **more: Any) -> dict[str, Any]:
+    """A question (MISSION.md's wording) with the numbers of its computed answer."""
     return {"key": key, "question": question, "numbers": numbers, **more}
 
 
@@ -731,6 +746,7 @@ def _q_presets() -> dict[str, Any]:
 
 
 def _q_anions(steps: Sequence[Step]) -> dict[str, Any]:
+    """Anions alone: the lecture's count for -5 mV against the charge-conserving 0 mV."""
     a = next(s for s in steps if s.key == "1a").extra
     b = next(s for s in steps if s.key == "1b")
     return _q("anions", "Can making organic anions alone create a potential without breaking "
@@ -742,6 +758,7 @@ def _q_anions(steps: Sequence[Step]) -> dict[str, Any]:
 
 
 def _q_pump_share(real: Step) -> dict[str, Any]:
+    """The pump's direct electrogenic share at rest (mV)."""
     an = real.analysis
     return _q("pump_share", "Is the pump's direct electrogenic share 5-10 mV (the lecture) or "
               "2-3 mV (a commenter)?",
@@ -753,6 +770,7 @@ def _q_pump_share(real: Step) -> dict[str, Any]:
 
 
 def _pump_block(ctx: _Context, real: Step) -> Any:
+    """The complete cell from rest with every pump blocked for BLOCK_TIME_S (None: no pump)."""
     if not ctx.groups.get("pump"):
         return None
     cell = ctx.cell
@@ -762,6 +780,7 @@ def _pump_block(ctx: _Context, real: Step) -> Any:
 
 
 def _q_maintain(ctx: _Context, steps: Sequence[Step], real: Step, block: Any) -> dict[str, Any]:
+    """Create or maintain: build time, run-down after a pump block."""
     s2 = next(s for s in steps if s.key == "2")
     numbers: dict[str, Any] = {"V_if_pump_alone_mV": s2.extra.get("V_if_gradient_built_alone_mV"),
                                "build_time_s": real.settle_s, "block_time_s": BLOCK_TIME_S}
@@ -778,12 +797,14 @@ def _q_maintain(ctx: _Context, steps: Sequence[Step], real: Step, block: Any) ->
 
 
 def _finite_cell(ctx: _Context, real: Step, ratio: float) -> Cell:
+    """The complete cell at its resting concentrations in a bath ``ratio`` times its volume."""
     e = real.end
     return ctx.cell.with_parameters({**{f"inside.{i}": e["inside_mM"][i] for i in IONS},
                                      "inside.X": e["X_mM"], "bath.volume_ratio": ratio})
 
 
 def _q_finite_bath(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
+    """A finite outside: same rest, different run-down (K+ accumulates outside)."""
     cell = _finite_cell(ctx, real, BODY_BATH_RATIO)
     numbers: dict[str, Any] = {"ratio": BODY_BATH_RATIO, "inside_share": LECTURE["body_water_inside"],
                                "V_infinite_mV": real.end["V_mV"]}
@@ -805,6 +826,7 @@ def _q_finite_bath(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
 
 
 def _q_amount(ctx: _Context, real: Step) -> dict[str, Any]:
+    """Amount against concentration: K+ counts, and the K+ flux at 0 mV for two bath sizes."""
     e = real.end
     k_in, k_out = e["inside_mM"]["K"], e["outside_mM"]["K"]
     dish_ratio = DISH_ML * 1e-6 / ctx.volume_m3
@@ -823,6 +845,7 @@ def _q_amount(ctx: _Context, real: Step) -> dict[str, Any]:
 
 
 def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
+    """The commenter's numbers: P_Na/P_K = 1/40, and K+ outside for E_K = -90 mV."""
     e = real.end
     numbers: dict[str, Any] = {"V_mV": e["V_mV"], "comment_E_K_mV": LECTURE["comment_E_K_mV"],
                                "comment_P_Na_rel": LECTURE["comment_P_Na_rel"]}
@@ -832,7 +855,7 @@ def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
         cell = ctx.cell.with_parameters(
             {f"{na_leak[0].name}.scale": na_leak[0].scale * LECTURE["comment_P_Na_rel"] / ratio})
         numbers.update({"P_Na_rel": ratio, "V_ratio_mV": _steady_v(cell, real.y_end)})
-    k_o = e["inside_mM"]["K"] * math.exp(LECTURE["comment_E_K_mV"] * 1e-3 * F / (8.314462618 * ctx.temperature_K))
+    k_o = e["inside_mM"]["K"] * math.exp(LECTURE["comment_E_K_mV"] * 1e-3 * F / (R * ctx.temperature_K))
     cell = ctx.cell.with_parameters({"bath.K": k_o})
     ss = _steady(cell, real.y_end)
     numbers.update({"K_out_for_E_K_mM": k_o, "K_out_mM": e["outside_mM"]["K"],
@@ -843,11 +866,13 @@ def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
 
 
 def _steady_v(cell: Cell, y0: FloatArray) -> float | None:
+    """Resting V (mV) of ``cell`` from y0, None if there is no steady state."""
     ss = _steady(cell, y0)
     return None if isinstance(ss, str) else float(ss.V[0])
 
 
 def _q_kcc2(ctx: _Context, real: Step) -> dict[str, Any]:
+    """K+ is not at equilibrium at rest, which is what lets KCC2 run."""
     e = real.end
     model = Model(ctx.cell)
     numbers: dict[str, Any] = {"V_mV": e["V_mV"], "E_K_mV": e["E_mV"]["K"], "E_Cl_mV": e["E_mV"]["Cl"],
@@ -861,6 +886,7 @@ def _q_kcc2(ctx: _Context, real: Step) -> dict[str, Any]:
 
 
 def _q_calcium(ctx: _Context, real: Step) -> dict[str, Any]:
+    """Ca2+ fluxes (leak and NCX) at rest and at -120 mV, with the resting concentrations."""
     e = real.end
     v_test = -120.0
     numbers: dict[str, Any] = {"V_mV": e["V_mV"], "E_Ca_mV": e["E_mV"]["Ca"], "V_test_mV": v_test,
@@ -878,6 +904,7 @@ def _q_calcium(ctx: _Context, real: Step) -> dict[str, Any]:
 
 
 def _q_atp(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
+    """ATP per mechanism at rest; KCC2 and NCX fluxes before and after a pump block."""
     atp = {k: 0.0 for k in real.active}
     numbers: dict[str, Any] = {"atp_total_per_s": real.atp_per_s}
     model = Model(ctx.cell)
@@ -895,6 +922,7 @@ def _q_atp(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
 
 
 def _q_chloride(ctx: _Context, steps: Sequence[Step]) -> dict[str, Any]:
+    """How Cl- entering makes V more negative: steps 5 and 6."""
     s5 = next(s for s in steps if s.key == "5")
     s6 = next(s for s in steps if s.key == "6")
     numbers: dict[str, Any] = {"V5_mV": s5.end["V_mV"], "V6_mV": s6.end["V_mV"],
@@ -910,6 +938,7 @@ def _q_chloride(ctx: _Context, steps: Sequence[Step]) -> dict[str, Any]:
 
 
 def _q_what(ctx: _Context, real: Step) -> dict[str, Any]:
+    """What the resting potential is, in numbers: charge on the membrane, balanced currents."""
     e = real.end
     budget = eq.charge_budget(e["V_mV"], _geometry(ctx), z=1, c_in_mM=e["inside_mM"]["K"],
                               capacitance_uF_cm2=ctx.cell.capacitance)
