@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv system-deps clean
+.PHONY: demo test lint bench bench-myokit venv system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,6 +41,14 @@ test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Optional: Myokit (with Debian's SUNDIALS) for the side-by-side comparison in `make bench`.
+bench-myokit: $(STAMP)
+	@if ! [ -e /usr/include/cvodes/cvodes.h ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsundials-dev >/dev/null; \
+	fi
+	$(BIN)/pip install --quiet myokit
 	$(BIN)/python benchmarks/run.py
 
 clean:

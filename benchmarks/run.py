@@ -3,6 +3,8 @@
 Run with `make bench` (or `.venv/bin/python benchmarks/run.py`). Prints, in one table:
 P1 warm time (median of repeats), first P1 as a whole process (import + run, median of 3),
 and the accuracy of V against a tight-tolerance solve (max |dV| over every output second).
+When Myokit is installed (`make bench-myokit`), the same run also times RPL-1 through P1 in
+Myokit and prints the ratio.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -29,7 +32,7 @@ def p1_warm(repeats: int = 7) -> tuple[float, float]:
         t0 = time.perf_counter()
         tc = vrest.simulate(cell, p1)
         times.append(time.perf_counter() - t0)
-    tight = vrest.simulate(cell, p1, rtol=1e-11, atol=1e-12)
+    tight = vrest.simulate(cell, p1, method="BDF", rtol=1e-11, atol=1e-12)
     return statistics.median(times), float(np.max(np.abs(tc.V - tight.V)))
 
 
@@ -45,6 +48,24 @@ def first_p1_process(repeats: int = 3) -> float:
     return statistics.median(times)
 
 
+def myokit_row(warm_ms: float) -> str | None:
+    """The optional comparison with Myokit (when it is installed): one line, or None."""
+    try:
+        import myokit  # noqa: F401
+    except ImportError:
+        return None
+    sys.path.insert(0, str(Path(__file__).parent))
+    from myokit_p1 import myokit_p1
+
+    compile_s, myokit_ms, v_myokit, version = myokit_p1()
+    tc = vrest.simulate(vrest.load_cell("rpl1"), vrest.load_protocol("p1"))
+    n = min(v_myokit.size, tc.V.shape[0] - 1)
+    diff = float(np.max(np.abs(v_myokit[:n] - tc.V[:n, 0])))
+    return (f"Myokit {version} (CVODES, compiled C; compile {compile_s:.2f} s): P1 warm "
+            f"{myokit_ms:.3g} ms; vrest / Myokit = {warm_ms / myokit_ms:.2f}; "
+            f"max |V_vrest - V_Myokit| = {diff:.2e} mV")
+
+
 def main() -> None:
     warm, err = p1_warm()
     first = first_p1_process()
@@ -53,6 +74,8 @@ def main() -> None:
     print(f"{'benchmark':<30} {'measured':>12} {'target':>10}")
     for name, value in rows:
         print(f"{name:<30} {value:>12.4g} {TARGETS[name]:>10g}")
+    line = myokit_row(warm * 1e3)
+    print(line or "Myokit not installed: `make bench-myokit` installs it and runs the comparison")
 
 
 if __name__ == "__main__":
