@@ -635,7 +635,7 @@ def _real_case(ctx: _Context, y0: FloatArray, made_mM: float, stepwise: Step) ->
         Event(t=ANION_TIME_S, remove=("anion_source",), label="anions made"),), t_end=ANION_TIME_S)
     ss = _steady(ctx.cell, stepwise.y_end)
     tc = _simulate_to_rest(cell, y0, ss, protocol, t_min=ANION_TIME_S)
-    step = _step(ctx, "real", "The real case: everything at once", ctx.cell, y0, tc, chain=False,
+    step = _step(ctx, "real", "Everything at once, from step 0", ctx.cell, y0, tc, chain=False,
                  added=tuple(m.name for m in ctx.cell.mechanisms), ss=ss)
     ref = stepwise.end
     extra = {"dV_vs_stepwise_mV": step.end["V_mV"] - ref["V_mV"],

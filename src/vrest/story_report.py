@@ -61,7 +61,7 @@ def summary_rows(data: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-SUMMARY_HEADER = ["step", "what", "V (mV)", "E_Na", "E_K", "E_Cl", "E_Ca", "settled in", "ATP/s"]
+SUMMARY_HEADER = ["step", "what", "V (mV)", "E_Na", "E_K", "E_Cl", "E_Ca", "settled in (ran)", "ATP/s"]
 ION_HEADER = ["ion", "inside start (mM)", "inside end (mM)", "E end (mV)", "moved out (ions)",
               "fraction of content"]
 
