@@ -360,3 +360,12 @@ def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
     assert page.count('src="data:image/png;base64,') == 11  # overview, steps 0-7 with 1a/1b, real
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "\033[" not in run.stdout
+
+
+def test_readme_shows_the_real_story_table(lecture):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The story (make demo)", 1)[1]
+    table = story_report._table(story_report.SUMMARY_HEADER, story_report.summary_rows(lecture[1]),
+                                left=2)
+    for line in table:
+        assert line in section
