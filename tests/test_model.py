@@ -350,3 +350,19 @@ def test_bath_change_at_time_zero_applies_to_a_given_start_state() -> None:
     for method in ("compiled", "BDF"):
         tc = vrest.simulate(cell, proto, y0=y0, method=method)
         assert tc.c_out[0, 0, 1] == pytest.approx(20.0), method
+
+
+def test_trapped_anions_by_concentration_amount_or_potential_agree() -> None:
+    cell = vrest.load_cell("rpl1")
+    model = vrest.Model(cell)
+    x_mM = float(model.y0[0, 4])
+    amount_fmol = x_mM * float(model.volume0[0]) * 1e15
+    by_conc = vrest.Model(cell.with_parameters({"inside.X": x_mM})).y0
+    by_amount = vrest.Model(cell.with_parameters({"inside.X_amount": amount_fmol})).y0
+    assert np.allclose(by_conc, model.y0, rtol=1e-12)
+    assert np.allclose(by_amount, model.y0, rtol=1e-12)
+    assert "inside.X_amount" in cell.with_parameters({"inside.X_amount": 1.0}).parameters()
+    batch = vrest.Model(cell, {"inside.X_amount": [amount_fmol, 2 * amount_fmol]})
+    assert batch.y0[1, 4] == pytest.approx(2 * x_mM)
+    with pytest.raises(vrest.ParameterError, match="exactly one of"):
+        vrest.Inside(X=1.0, X_amount=1.0, V0=None)

@@ -5,7 +5,8 @@ A Cell is an immutable value. Every parameter has a stable dotted name with a un
 
 Names: ``cell.temperature`` (degC), ``cell.capacitance`` (uF/cm^2), ``cell.radius``/``cell.length``
 (um), ``cell.area`` (um^2), ``cell.volume`` (um^3); ``inside.Na`` ... ``inside.Ca`` (mM),
-``inside.X`` (mM, trapped anions) or ``inside.V0`` (mV, the starting potential from which the
+``inside.X`` (mM, trapped anions), ``inside.X_amount`` (fmol of trapped anions) or ``inside.V0``
+(mV, the starting potential from which the
 trapped-anion amount follows), ``inside.z_X`` (mean charge of trapped anions); ``bath.Na`` ...
 ``bath.Ca``, ``bath.X`` (mM, bath impermeant solute), ``bath.volume_ratio`` (bath volume over
 cell volume; inf = infinite bath); and ``<mechanism>.<parameter>`` for each mechanism.
@@ -29,6 +30,8 @@ from vrest.params import UF_PER_CM2, UM, Parameter, ParamSpec
 SHAPES = ("sphere", "cylinder", "explicit")
 AREA_RULES = ("fixed", "isometric", "radial")
 IONS = ("Na", "K", "Cl", "Ca")
+#: The three ways of giving the trapped anions (exactly one is a parameter of a cell).
+ANION_KEYS = ("inside.X", "inside.X_amount", "inside.V0")
 
 _CONC = {ion: ParamSpec(ion, "mM", f"{ion} concentration", lo_open=True, hi=1e4) for ion in IONS}
 _LEN = ParamSpec("length", "um", "", factor=UM, lo_open=True, hi=1e5)
@@ -52,6 +55,8 @@ INSIDE_SPECS: dict[str, ParamSpec] = {
                                             description=f"{ion} inside at t = 0")
        for ion, s in _CONC.items()},
     "inside.X": ParamSpec("inside.X", "mM", "trapped (impermeant) anions inside at t = 0", hi=1e4),
+    "inside.X_amount": ParamSpec("inside.X_amount", "fmol", "trapped anions inside (amount)",
+                                 hi=1e12),
     "inside.V0": ParamSpec("inside.V0", "mV", "membrane potential at t = 0 (sets inside.X)",
                            factor=1e-3, lo=-1000.0, hi=1000.0),
     "inside.z_X": ParamSpec("inside.z_X", "1", "mean charge of a trapped anion", lo=-1000.0,
@@ -124,7 +129,8 @@ class Geometry:
 
 @dataclass(frozen=True)
 class Inside:
-    """Inside composition at t = 0 (mM) and the trapped anions: give ``X`` (mM) or ``V0`` (mV)."""
+    """Inside composition at t = 0 (mM) and the trapped anions: give exactly one of ``X`` (mM),
+    ``X_amount`` (fmol) or ``V0`` (mV, from which the amount of trapped anions follows)."""
 
     Na: float = 12.0
     K: float = 140.0
@@ -133,20 +139,22 @@ class Inside:
     X: float | None = None
     V0: float | None = -65.0
     z_X: float = -1.0
+    X_amount: float | None = None
 
     def __post_init__(self) -> None:
-        if (self.X is None) == (self.V0 is None):
+        given = [k for k in ("X", "X_amount", "V0") if getattr(self, k) is not None]
+        if len(given) != 1:
             raise ParameterError(
-                "inside: give exactly one of inside.X (mM of trapped anions) or inside.V0 (mV);"
-                f" got X={self.X}, V0={self.V0}"
+                "inside: give exactly one of inside.X (mM of trapped anions), inside.X_amount "
+                f"(fmol) or inside.V0 (mV); got {', '.join(given) or 'none'}"
             )
         for key, value in self.values().items():
             INSIDE_SPECS[key].check(value, key)
 
     def values(self) -> dict[str, float]:
         out = {f"inside.{ion}": float(getattr(self, ion)) for ion in IONS}
-        out["inside.X" if self.X is not None else "inside.V0"] = float(
-            self.X if self.X is not None else self.V0)  # type: ignore[arg-type]
+        key = next(k for k in ("X", "X_amount", "V0") if getattr(self, k) is not None)
+        out[f"inside.{key}"] = float(getattr(self, key))
         out["inside.z_X"] = float(self.z_X)
         return out
 
@@ -233,12 +241,12 @@ class Cell:
 
     def with_parameters(self, changes: Mapping[str, Any]) -> Cell:
         """A copy with parameters changed (dotted names, public units). ``inside.X`` and
-        ``inside.V0`` replace each other."""
+        ``inside.X_amount`` and ``inside.V0`` replace each other."""
         cell = self
         valid = self.specs()
         grouped: dict[str, dict[str, Any]] = {}
         for key, value in changes.items():
-            if key not in valid and key not in ("inside.X", "inside.V0"):
+            if key not in valid and key not in ANION_KEYS:
                 raise unknown("parameter", key, list(valid))
             grouped.setdefault(self._owner(key), {})[key] = value
         for owner, group in grouped.items():
@@ -263,10 +271,10 @@ class Cell:
             return dataclasses.replace(self, geometry=dataclasses.replace(self.geometry, **geo), **rest)
         if owner == "inside":
             local = {k: float(v) for k, v in local.items()}
-            if "X" in local and "V0" not in local:
-                local["V0"] = None  # type: ignore[assignment]
-            if "V0" in local and "X" not in local:
-                local["X"] = None  # type: ignore[assignment]
+            given = [k for k in ("X", "X_amount", "V0") if k in local]
+            if given:
+                for other in ("X", "X_amount", "V0"):
+                    local.setdefault(other, None)  # type: ignore[arg-type]
             return dataclasses.replace(self, inside=dataclasses.replace(self.inside, **local))
         if owner == "bath":
             return dataclasses.replace(

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from vrest import kernels
-from vrest.cell import AREA_RULES, BATH_SPECS, CELL_SPECS, INSIDE_SPECS, IONS, Cell
+from vrest.cell import ANION_KEYS, AREA_RULES, BATH_SPECS, CELL_SPECS, INSIDE_SPECS, IONS, Cell
 from vrest.constants import F, R
 from vrest.errors import ParameterError, unknown
 from vrest.mechanisms.anions import AnionSource
@@ -112,8 +112,9 @@ class Model:
         for i, ion in enumerate(IONS):
             y[:, i] = _vec(values[f"inside.{ion}"], b)
         ionic = y[:, :N_ION] @ Z_IONS
-        if "inside.X" in values:
-            y[:, I_X] = _vec(values["inside.X"], b)
+        if "inside.X" in values or "inside.X_amount" in values:
+            y[:, I_X] = _vec(values["inside.X"], b) if "inside.X" in values else \
+                _vec(values["inside.X_amount"], b) * 1e-15 / self.volume0
             y[:, I_V] = self.mv_per_charge * (ionic + self.z_x * y[:, I_X])
         else:
             v0 = _vec(values["inside.V0"], b)
@@ -237,9 +238,10 @@ def _resolve(cell: Cell, batch: Mapping[str, ArrayLike]) -> tuple[int, dict[str,
     sizes = set()
     for key, arr in batch.items():
         if key not in specs:
-            if key in ("inside.X", "inside.V0"):
-                other = "inside.V0" if key == "inside.X" else "inside.X"
-                values.pop(other, None)
+            if key in ANION_KEYS:
+                for other in ANION_KEYS:
+                    if other != key:
+                        values.pop(other, None)
                 spec = INSIDE_SPECS[key]
             else:
                 raise unknown("parameter", key, list(specs))

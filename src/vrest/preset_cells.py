@@ -9,7 +9,7 @@
     radius = 10.0                        # um (length, end_caps, area, volume, area_rule as needed)
     capacitance = 1.0                    # uF/cm^2
     [model.inside]
-    V0 = -65.0                           # mV, or X = ... (mM trapped anions); z_X = -1.0
+    V0 = -65.0                           # mV, or X = ... (mM) or X_amount = ... (fmol); z_X = -1.0
     [model.bath]
     X = 0.0                              # mM bath impermeant; volume_ratio = 4.0 (absent: infinite)
     [[model.mechanism]]
@@ -115,8 +115,9 @@ def _model_cell(preset: presets.Preset, model: Mapping[str, Any]) -> Cell:
     capacitance = float(cell_t.pop("capacitance", 1.0))
     geometry = Geometry(**cell_t)
     ins = _plain(_table(model.get("inside", {}), "[model.inside]"))
-    if "X" in ins:
-        ins.setdefault("V0", None)
+    if any(k in ins for k in ("X", "X_amount", "V0")):
+        for key in ("X", "X_amount", "V0"):
+            ins.setdefault(key, None)
     bath = _plain(_table(model.get("bath", {}), "[model.bath]"))
     if isinstance(bath.get("volume_ratio"), str):
         bath["volume_ratio"] = math.inf if bath["volume_ratio"] == "inf" else float("nan")
