@@ -55,7 +55,8 @@ def main() -> None:
             if i % (len(k_values) // 5 or 1) == 0:
                 samples.append((float(k_o), data))
     print(f"web recompute, RPL-1 over 2 h, {len(data['series']['t'])} log-spaced points, "
-          f"BDF rtol {compute.PAGE_RTOL:g}, {len(wall)} distinct requests (no cache hits)")
+          f"solver 'auto' (compiled LSODA), rtol {compute.PAGE_RTOL:g}, {len(wall)} distinct "
+          "requests (no cache hits)")
     print(f"  client wall time: p50 {percentile(wall, 50):.1f} ms, p95 {percentile(wall, 95):.1f} ms,"
           f" max {max(wall):.1f} ms   (target p95 <= 100 ms)")
     print(f"  server compute:   p50 {percentile(server, 50):.1f} ms, p95 {percentile(server, 95):.1f} ms")
