@@ -37,9 +37,9 @@ VRERST = Path(sys.executable).with_name("vrest")
 
 def _plain(data):
     """The JSON that `vrest story --json` prints, read back."""
-    from vrest.cli.story_cmd import _json_default
+    from vrest.cli.output import json_default
 
-    return json.loads(json.dumps(data, default=_json_default))
+    return json.loads(json.dumps(data, default=json_default))
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,9 @@ No physics here: each command parses its options (vrest.cli.parsing), calls the 
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+from vrest.cli.output import print_json
 
 DEFAULT_PRESET = "mammalian"
 
@@ -22,20 +23,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 # ---------------------------------------------------------------------------- shared pieces
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=_json_default))
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:
@@ -133,7 +120,7 @@ def _run_nernst(args: argparse.Namespace) -> int:
     t_k = parsing.parse_temperature(args.temp)
     e = float(nernst(z, c_in, c_out, t_k))
     if args.json:
-        _print_json(
+        print_json(
             {
                 "ion": name,
                 "z": z,
@@ -190,7 +177,7 @@ def _run_ghk(args: argparse.Namespace) -> int:
         )
     summary = resting_summary(perm, inside, outside, t_k)
     if args.json:
-        _print_json({"preset": preset.name, **summary.to_dict()})
+        print_json({"preset": preset.name, **summary.to_dict()})
         return 0
     print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}")
     rows = [
@@ -240,7 +227,7 @@ def _run_explain(args: argparse.Namespace) -> int:
     v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
     result = explain(inside, outside, t_k, v, preset.permeability, preset.name)
     if args.json:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return 0
     print(f"{preset.name}: {_temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
     rows = [
@@ -293,7 +280,7 @@ def _run_presets_list(args: argparse.Namespace) -> int:
 
     items = [(name, presets.load(name).title) for name in presets.names()]
     if args.json:
-        _print_json([{"name": n, "title": t} for n, t in items])
+        print_json([{"name": n, "title": t} for n, t in items])
     else:
         width = max(len(n) for n, _ in items)
         for name, title in items:
@@ -320,7 +307,7 @@ def _run_presets_show(args: argparse.Namespace) -> int:
 
     preset = presets.load(args.name)
     if args.json:
-        _print_json(_preset_dict(preset))
+        print_json(_preset_dict(preset))
         return 0
     src = preset.value_sources
     print(f"{preset.name}: {preset.title}\n\n{preset.description}\n")

@@ -7,10 +7,10 @@ vrest.experiment and formats the result as text or --json.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from vrest.cli.output import print_json
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -53,20 +53,6 @@ def _cell(args: argparse.Namespace) -> Any:
     cell = load_cell(args.preset)
     settings = parse_named(args.set, "--set")
     return cell.with_parameters(settings) if settings else cell
-
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=_json_default))
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -136,7 +122,7 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.plot:
         _save_figure(result.plot(), args.plot)
     if args.json:
-        _print_json(result.summary())
+        print_json(result.summary())
     else:
         print(fit_text(result))
     return 0
@@ -209,7 +195,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     if args.plot:
         _save_figure(sens.plot(top=args.top or 12, by=args.by), args.plot)
     if args.json:
-        _print_json(sens.summary(args.by))
+        print_json(sens.summary(args.by))
     else:
         print(sens.table(args.by, args.top))
     return 0

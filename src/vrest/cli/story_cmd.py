@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from vrest.cli.output import print_json
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `vrest story` to the `vrest` parser."""
@@ -46,19 +48,8 @@ def _writable(path: str | None, option: str) -> Path | None:
     return out
 
 
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def run(args: argparse.Namespace) -> int:
     """Compute the story and write what was asked for."""
-    import json
 
     from vrest import story, story_report, story_text
     from vrest.cli import parsing
@@ -69,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     data = story_text.narrate(result.to_dict())
     written = _write_files(result, data, html_path, png_path)
     if args.json:
-        print(json.dumps(data, indent=1, default=_json_default))
+        print_json(data, indent=1)
     else:
         sys.stdout.write(story_report.terminal(data, story_report.use_colour(sys.stdout)))
     notes = sys.stderr if args.json else sys.stdout
