@@ -22,6 +22,10 @@ ION_INDEX: dict[str, int] = {name: i for i, name in enumerate(SPECIES)}
 #: Valences of the four permeant ions (X's charge is a cell parameter).
 Z_IONS = np.array([1.0, 1.0, -1.0, 2.0])
 N_IONS = 4
+#: How ions are written in sentences.
+ION_LABELS: dict[str, str] = {"Na": "Na+", "K": "K+", "Cl": "Cl-", "Ca": "Ca2+"}
+#: The rate multiplier every mechanism with a rate has (0 blocks it, as ouabain blocks the pump).
+SCALE_SPEC = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
 
 
 @dataclass(frozen=True)

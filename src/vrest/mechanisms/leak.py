@@ -11,6 +11,8 @@ import numpy as np
 from vrest import kernels
 from vrest.mechanisms.base import (
     ION_INDEX,
+    ION_LABELS,
+    SCALE_SPEC,
     Z_IONS,
     Mechanism,
     MembraneState,
@@ -21,11 +23,22 @@ from vrest.mechanisms.base import (
 )
 from vrest.params import CM_PER_S, MS_PER_CM2, ParamSpec
 
-_SCALE = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
+
+@dataclass(frozen=True)
+class _Leak(Mechanism):
+    """A leak of one ion; named ``leak.<Ion>`` unless given a name."""
+
+    ion: str = "K"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ion", check_ion(self.ion, "a leak"))
+        if not self.name:
+            object.__setattr__(self, "name", f"leak.{self.ion}")
+        super().__post_init__()
 
 
 @dataclass(frozen=True)
-class GHKLeak(Mechanism):
+class GHKLeak(_Leak):
     """Leak of one ion through always-open channels; flux by the GHK flux equation.
 
     J (mol/s, outward) = A P (c_in B(-zu) - c_out B(zu)), u = F V / R T.
@@ -33,18 +46,11 @@ class GHKLeak(Mechanism):
 
     SPECS: ClassVar[Mapping[str, ParamSpec]] = {
         "P": ParamSpec("P", "cm/s", "permeability", factor=CM_PER_S, hi=1.0),
-        "scale": _SCALE,
+        "scale": SCALE_SPEC,
     }
     KIND: ClassVar[str] = "GHK leak"
-    ion: str = "K"
     P: float = 1e-6
     scale: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ion", check_ion(self.ion, "a leak"))
-        if not self.name:
-            object.__setattr__(self, "name", f"leak.{self.ion}")
-        super().__post_init__()
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         i = ION_INDEX[self.ion]
@@ -57,27 +63,20 @@ class GHKLeak(Mechanism):
         return Output(flux)
 
     def describe(self) -> str:
-        return f"{self.ion}+ leak (GHK), P = {self.P:g} cm/s".replace("Cl+", "Cl-").replace("Ca+", "Ca2+")
+        return f"{ION_LABELS[self.ion]} leak (GHK), P = {self.P:g} cm/s"
 
 
 @dataclass(frozen=True)
-class OhmicLeak(Mechanism):
+class OhmicLeak(_Leak):
     """Leak of one ion with a fixed conductance: I = g (V - E_ion), flux = I / (z F)."""
 
     SPECS: ClassVar[Mapping[str, ParamSpec]] = {
         "g": ParamSpec("g", "mS/cm^2", "conductance", factor=MS_PER_CM2, hi=1e4),
-        "scale": _SCALE,
+        "scale": SCALE_SPEC,
     }
     KIND: ClassVar[str] = "ohmic leak"
-    ion: str = "K"
     g: float = 0.1
     scale: float = 1.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ion", check_ion(self.ion, "a leak"))
-        if not self.name:
-            object.__setattr__(self, "name", f"leak.{self.ion}")
-        super().__post_init__()
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:
         i = ION_INDEX[self.ion]
@@ -88,4 +87,4 @@ class OhmicLeak(Mechanism):
         return Output(flux)
 
     def describe(self) -> str:
-        return f"{self.ion} leak (ohmic), g = {self.g:g} mS/cm^2"
+        return f"{ION_LABELS[self.ion]} leak (ohmic), g = {self.g:g} mS/cm^2"

@@ -9,6 +9,7 @@ from typing import ClassVar
 from vrest import kernels
 from vrest.mechanisms.base import (
     ION_INDEX,
+    SCALE_SPEC,
     Mechanism,
     MembraneState,
     Output,
@@ -18,7 +19,6 @@ from vrest.mechanisms.base import (
 )
 from vrest.params import UA_PER_CM2, ParamSpec
 
-_SCALE = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
 PUMP_LAWS: tuple[str, ...] = ("saturating", "cubic", "constant")
 
 
@@ -40,7 +40,7 @@ class NaKPump(Mechanism):
                            factor=UA_PER_CM2, hi=1e5),
         "K_K": ParamSpec("K_K", "mM", "half-activation by outside K+", lo_open=True, hi=1e4),
         "K_Na": ParamSpec("K_Na", "mM", "half-activation by inside Na+", lo_open=True, hi=1e4),
-        "scale": _SCALE,
+        "scale": SCALE_SPEC,
     }
     KIND: ClassVar[str] = "Na/K pump"
     name: str = "pump"
@@ -88,7 +88,7 @@ class PMCA(Mechanism):
         "i_max": ParamSpec("i_max", "uA/cm^2", "maximal current density", factor=UA_PER_CM2,
                            hi=1e5),
         "K_m": ParamSpec("K_m", "mM", "half-activation by inside Ca2+", lo_open=True, hi=1e3),
-        "scale": _SCALE,
+        "scale": SCALE_SPEC,
     }
     KIND: ClassVar[str] = "Ca pump"
     name: str = "pmca"

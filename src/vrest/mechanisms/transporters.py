@@ -26,6 +26,7 @@ from vrest.errors import ParameterError
 from vrest.mechanisms.base import (
     ION_INDEX,
     N_IONS,
+    SCALE_SPEC,
     Z_IONS,
     Mechanism,
     MembraneState,
@@ -35,8 +36,6 @@ from vrest.mechanisms.base import (
     zeros_flux,
 )
 from vrest.params import MS_PER_CM2, ParamSpec
-
-_SCALE = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Transporter(Mechanism):
         "U": ParamSpec("U", "mol/(m^2 s)", "turnover per unit dG/RT", hi=1.0),
         "g": ParamSpec("g", "mS/cm^2", "equivalent conductance (U = g R T / F^2)",
                        factor=MS_PER_CM2, hi=1e4),
-        "scale": _SCALE,
+        "scale": SCALE_SPEC,
     }
     KIND: ClassVar[str] = "transporter"
     stoich: tuple[tuple[str, float], ...] = field(default=())
