@@ -36,9 +36,10 @@ def plot_sweep(directory: str | Path, x: str, y: str, color: str | None,
     for name in (x, y, color):
         if name is not None and name not in table.columns:
             raise unknown("column", name, [c for c in table.columns if c not in ("status", "message")])
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     for name in (x, y, color):
-        if name is not None and not np.issubdtype(table[name].dtype, np.number) \
-                and table[name].dtype != bool:
+        if name is not None and not (is_numeric_dtype(table[name]) or is_bool_dtype(table[name])):
             raise ParameterError(f"{name}: the column holds text, not numbers; choose a numeric one")
     inputs = [v["name"] for v in meta["spec"]["vary"]]
     ctx = _Context(table, meta, inputs)
@@ -131,7 +132,8 @@ def _lines(fig: Any, ax: Any, ctx: _Context, x: str, y: str, color: str | None) 
 def _scatter(fig: Any, ax: Any, ctx: _Context, x: str, y: str, color: str | None) -> str:
     ok = ctx.ok
     c = ctx.values(color)[ok] if color else None
-    sc = ax.scatter(ctx.values(x)[ok], ctx.values(y)[ok], c=c, s=8, cmap="viridis")
+    sc = ax.scatter(ctx.values(x)[ok], ctx.values(y)[ok], c=c, s=8,
+                    cmap="viridis" if color else None)
     if color:
         fig.colorbar(sc, ax=ax, label=ctx.label(color))
     _mark_failed(ax, ctx.values(x)[~ok])
