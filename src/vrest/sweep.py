@@ -34,6 +34,7 @@ from vrest.sweep_store import SweepStore
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
 Progress = Callable[[int, int, int], None]  # (cells done, cells in total, chunks done)
+CONNECT_TIMEOUT = "10s"  # to reach a Dask scheduler
 
 __all__ = ["Job", "ProgressBar", "SweepResult", "compute", "from_dict", "load", "run"]
 
@@ -147,13 +148,13 @@ def _on_dask(jobs: list[Job], address: str, digest: str) -> Iterator[tuple[int, 
         raise ParameterError("--scheduler: needs dask.distributed (pip install 'vrest[sweep]')") \
             from None
     try:
-        client = Client(address, timeout="10s", set_as_default=False)
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ParameterError(f"--scheduler {address}: cannot connect ({exc})") from None
     try:
         futures = {client.submit(compute, j, key=f"vrest-sweep-{digest[:16]}-{j.index}",
                                  retries=5, pure=False): j.index for j in jobs}
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             table = fut.result()
             yield futures[fut], table
             fut.release()
