@@ -212,12 +212,8 @@ def _fast(red: Any, cells: IntArray, guess: FloatArray, jinv: FloatArray,
         return
     sub = red.take(cells)
     u, r, ok = broyden(sub, guess, jinv)
-    if not ok.any():
-        return
-    if not ok.all():
-        sub = sub.take(np.flatnonzero(ok))
-        cells, u, r = cells[ok], u[ok], r[ok]
-    _keep(out, cells, polish(sub, u, r))
+    if ok.any():
+        _keep(out, cells, polish(sub, u, r, live=ok))
 
 
 def _keep(out: Result, cells: IntArray, res: Result) -> None:

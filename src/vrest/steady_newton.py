@@ -30,8 +30,8 @@ STEP_TOL = 1e-8  # converged when no log-amount (or v, in mV) would change by mo
 V_SCALE = 25.0  # mV counted as one log unit when steps are compared or capped
 CAP = 0.5  # largest damped-Newton step, in scaled units (log amounts; v / V_SCALE)
 STACK_MAX = 4096  # cells x unknowns up to which Jacobian columns are evaluated in one call
-SHRINK = 0.5  # rebuild the sub-batch when fewer than this fraction of its cells are active
-MIN_SHRINK = 64  # ... and it has more cells than this
+SHRINK = 0.25  # rebuild the sub-batch when fewer than this fraction of its cells are active
+MIN_SHRINK = 256  # ... and it has more cells than this (else the cost is per call)
 AMOUNT_MAX = 1e5  # mM (per starting volume): amounts beyond this are not physical
 HALVINGS = 10  # a damped step cut more often than this (factor 1024) counts as a failure
 
@@ -240,13 +240,18 @@ def _broyden_update(h: FloatArray, s: FloatArray, y: FloatArray) -> FloatArray:
     return h + np.where(usable[:, None, None], upd, 0.0)
 
 
-def polish(red: Any, u: FloatArray, r: FloatArray, max_iter: int = 4) -> Result:
+def polish(red: Any, u: FloatArray, r: FloatArray, live: BoolArray | None = None,
+           max_iter: int = 4) -> Result:
     """The exact Jacobian at u, and full Newton steps until the step is below STEP_TOL
-    (cells not there within ``max_iter`` Jacobians, or whose step grows large, are not ok)."""
+    (cells not there within ``max_iter`` Jacobians, or whose step grows large, are not ok;
+    cells not ``live`` are skipped)."""
     b, m = u.shape
     out = _empty(u)
     act = _Active(red, b)
-    u, r = u.copy(), r.copy()
+    if live is not None:
+        act.live &= live
+        u, r = act.compact(u, r)
+    u, r = u.copy(), np.where(np.isfinite(r), r, 0.0)
     for _ in range(max_iter):
         jac = jacobian(act.red, u, r)
         step, good = solve(jac, r)
