@@ -34,6 +34,9 @@ SHRINK = 0.25  # rebuild the sub-batch when fewer than this fraction of its cell
 MIN_SHRINK = 256  # ... and it has more cells than this (else the cost is per call)
 AMOUNT_MAX = 1e5  # mM (per starting volume): amounts beyond this are not physical
 HALVINGS = 10  # a damped step cut more often than this (factor 1024) counts as a failure
+CHORDS = 3  # chord steps at most per exact Jacobian in polish
+BROYDEN_TOL = 1e-5  # Broyden hands over to polish below this step (scaled units)
+CHORD_RATE = 0.1  # ... taken while each step is at most this fraction of the previous one
 
 
 @dataclass
@@ -196,11 +199,12 @@ def _damped_step(red: Any, u: FloatArray, r: FloatArray, step: FloatArray,
 
 
 def broyden(red: Any, u: FloatArray, jinv: FloatArray, max_iter: int = 25,
-            tol: float = 0.1 * STEP_TOL) -> tuple[FloatArray, FloatArray, BoolArray]:
+            tol: float = BROYDEN_TOL) -> tuple[FloatArray, FloatArray, BoolArray]:
     """Good Broyden iterations from ``u`` with inverse-Jacobian estimates ``jinv`` (B, m, m).
 
-    Returns (u, r, ok): cells whose step fell below ``tol`` are ok; the others (diverging,
-    infeasible or too slow) keep their starting point, for a more robust method.
+    Returns (u, r, ok): cells whose (scaled) step fell below ``tol`` are ok, ready for
+    :func:`polish`, whose exact-Jacobian steps converge quadratically from there; the others
+    (diverging, infeasible or too slow) keep their starting point, for a more robust method.
     """
     b = u.shape[0]
     u_out, r_out, ok = u.copy(), np.full(u.shape, np.nan), np.zeros(b, bool)
@@ -242,9 +246,13 @@ def _broyden_update(h: FloatArray, s: FloatArray, y: FloatArray) -> FloatArray:
 
 def polish(red: Any, u: FloatArray, r: FloatArray, live: BoolArray | None = None,
            max_iter: int = 4) -> Result:
-    """The exact Jacobian at u, and full Newton steps until the step is below STEP_TOL
-    (cells not there within ``max_iter`` Jacobians, or whose step grows large, are not ok;
-    cells not ``live`` are skipped)."""
+    """The exact Jacobian at u, then Newton steps until a step is below STEP_TOL.
+
+    After each exact Jacobian, chord steps with that same Jacobian follow while they shrink
+    fast (each costs one model evaluation; a Jacobian costs m): from Broyden's result one
+    Jacobian usually suffices. Cells not there within ``max_iter`` Jacobians, or whose step
+    grows large, are not ok; cells not ``live`` are skipped.
+    """
     b, m = u.shape
     out = _empty(u)
     act = _Active(red, b)
@@ -254,19 +262,27 @@ def polish(red: Any, u: FloatArray, r: FloatArray, live: BoolArray | None = None
     u, r = u.copy(), np.where(np.isfinite(r), r, 0.0)
     for _ in range(max_iter):
         jac = jacobian(act.red, u, r)
-        step, good = solve(jac, r)
-        size = np.max(np.abs(step), axis=1)
-        done = act.live & good & (size < STEP_TOL)
         out.iters[act.idx[act.live]] += 1
-        _store(out, act.idx, done, u + step, r, jac)
-        act.live &= good & ~done & (np.max(np.abs(step) * weights(act.red), axis=1) < CAP)
+        inv, good = inverse(jac)
+        act.live &= good
+        last = np.full(u.shape[0], np.inf)
+        for _ in range(CHORDS):
+            step = -np.einsum("bij,bj->bi", inv, r)
+            size = np.max(np.abs(step), axis=1)
+            done = act.live & (size < STEP_TOL)
+            _store(out, act.idx, done, u + step, r, jac)
+            act.live &= ~done & (np.max(np.abs(step) * weights(act.red), axis=1) < CAP)
+            fast = act.live & (size < CHORD_RATE * last)
+            if not fast.any():
+                break
+            u = np.where(fast[:, None], u + step, u)
+            with np.errstate(all="ignore"):
+                r = np.where(fast[:, None], residual(act.red, u), r)
+            act.live &= np.all(np.isfinite(r), axis=1)
+            last = np.where(fast, size, 0.0)
+        u, r = act.compact(u, r)
         if not act.any:
             break
-        u = np.where(act.live[:, None], u + step, u)
-        with np.errstate(all="ignore"):
-            r = residual(act.red, u)
-        act.live &= np.all(np.isfinite(r), axis=1)
-        u, r = act.compact(u, r)
     return out
 
 
