@@ -31,7 +31,7 @@ from vrest.errors import NoSteadyStateError, ParameterError, VrestError
 from vrest.mechanisms.base import Z_IONS
 from vrest.mechanisms.pumps import PMCA, NaKPump
 from vrest.model import I_V, I_X, Model
-from vrest.steady_newton import Result, hurwitz_stable, newton
+from vrest.steady_newton import Result, hurwitz_stable, newton, refine
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -238,6 +238,10 @@ def steady_state(cell: Cell, batch: Mapping[str, ArrayLike] | None = None,
     if (possible & ~sol.ok).any():
         _retry_after_transient(red, sol, possible & ~sol.ok, messages, max_iter)
     result = _result(red, sol, messages)
+    unverified = sol.ok & ~result.converged
+    if unverified.any():  # at the noise floor of a badly conditioned cell: a few more steps
+        _refine(red, sol, unverified)
+        result = _result(red, sol, messages)
     if raise_on_failure and not result.converged.all():
         bad = int(np.argmin(result.converged))
         raise NoSteadyStateError(f"no steady state found for cell {bad}: {result.message[bad]}")
@@ -328,6 +332,15 @@ def _verified(red: _Reduced, y: FloatArray, obs: Any, rel: FloatArray,
     return ok
 
 
+def _refine(red: _Reduced, sol: Result, cells: NDArray[np.bool_]) -> None:
+    """Full Newton steps (exact Jacobians) for converged cells that failed verification; a
+    cell whose state became infeasible keeps its previous solution (and its verdict)."""
+    idx = np.flatnonzero(cells)
+    res = refine(red.take(idx), sol.u[idx])
+    good = idx[res.ok]
+    sol.u[good], sol.r[good], sol.jac[good] = res.u[res.ok], res.r[res.ok], res.jac[res.ok]
+
+
 def _retry_after_transient(red: _Reduced, sol: Result, retry: NDArray[np.bool_],
                            messages: list[str], max_iter: int) -> None:
     """Integrate the failed cells for a long time, then try Newton again from there
@@ -340,7 +353,7 @@ def _retry_after_transient(red: _Reduced, sol: Result, retry: NDArray[np.bool_],
         tc = simulate(sub.model.cell, t_end=1e6, t_eval=np.array([1e6]), batch=sub.batch or None,
                       y0=sub.base, rtol=1e-6)
         y_end = tc.y[-1]
-    except VrestError as exc:
+    except (VrestError, ArithmeticError, RuntimeError, ValueError) as exc:  # e.g. singular LU
         for i in bad:
             messages[i] = f"no steady state: Newton failed and a long time course failed too ({exc})"
         return

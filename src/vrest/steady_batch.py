@@ -43,6 +43,7 @@ RATIO = 25  # cells per pilot
 BLOCK = 4096  # cells per block in the fast solve
 FAST_MIN = 1000  # fewer cells than this: damped Newton (fewer calls) rather than Broyden
 LOG_SPAN = 10.0  # parameters spanning more than this factor are interpolated in log
+V_START = (-200.0, 200.0)  # mV: Newton's starting v is moved into this range
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,23 @@ def solve(red: Any, u0: FloatArray, todo: NDArray[np.bool_], max_iter: int) -> R
     out = Result(u0.copy(), np.zeros(len(u0), bool), np.full(u0.shape, np.nan),
                  np.full(u0.shape + u0.shape[-1:], np.nan), np.zeros(len(u0), int))
     axes = Axes.of(red.batch, len(u0))
-    _level(red, axes, u0, np.flatnonzero(todo), out, max_iter)
+    _level(red, axes, sane_start(red, u0), np.flatnonzero(todo), out, max_iter)
     return out
+
+
+def sane_start(red: Any, u0: FloatArray) -> FloatArray:
+    """Starting unknowns with v moved into V_START where it lies outside (a start far from
+    electroneutral, e.g. inside.X given freely, can mean 1e6 mV); the amount of the ion that
+    balances the charge follows. The conserved quantities are not touched, only the point
+    where Newton's method starts; cells where the moved start is infeasible keep theirs."""
+    v = np.sum(np.where(red.hot, u0[:, :4], 0.0), axis=1)
+    moved = np.clip(v, *V_START)
+    if np.array_equal(moved, v):
+        return u0
+    u = u0.copy()
+    u[:, :4] = np.where(red.hot, moved[:, None], u0[:, :4])
+    feasible = np.all(np.isfinite(red.full(u)[:, :4]), axis=1)
+    return np.where(feasible[:, None], u, u0)
 
 
 def _level(red: Any, axes: Axes, u0: FloatArray, idx: IntArray, out: Result,
