@@ -15,7 +15,8 @@ their (far away) starting state. The batch is solved coarse to fine:
    Newton steps until the step is below STEP_TOL (the test every result passes). Levels of
    fewer than ``FAST_MIN`` cells, where the cost is per call rather than per cell, take the
    damped Newton method of step 4 directly.
-4. *Robust retries* for cells that did not converge: damped Newton from the prediction, then
+4. *Robust retries* for cells that did not converge: damped Newton from the prediction (or
+   from the start, then from the start with v = V_RETRY and the charge balanced), then
    natural-parameter continuation from the nearest converged cell (the parameters move from
    that cell's values to this cell's in adaptive steps). Cells that still fail are handed back
    (vrest.steady then integrates them in time before a last attempt).
@@ -44,6 +45,7 @@ BLOCK = 4096  # cells per block in the fast solve
 FAST_MIN = 1000  # fewer cells than this: damped Newton (fewer calls) rather than Broyden
 LOG_SPAN = 10.0  # parameters spanning more than this factor are interpolated in log
 V_START = (-200.0, 200.0)  # mV: Newton's starting v is moved into this range
+V_RETRY = -60.0  # mV: a failed start is tried once more from this v
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,13 @@ def solve(red: Any, u0: FloatArray, todo: NDArray[np.bool_], max_iter: int) -> R
     return out
 
 
-def sane_start(red: Any, u0: FloatArray) -> FloatArray:
-    """Starting unknowns with v moved into V_START where it lies outside (a start far from
-    electroneutral, e.g. inside.X given freely, can mean 1e6 mV); the amount of the ion that
-    balances the charge follows. The conserved quantities are not touched, only the point
+def sane_start(red: Any, u0: FloatArray, bounds: tuple[float, float] = V_START) -> FloatArray:
+    """Starting unknowns with v moved into ``bounds`` (mV) where it lies outside (a start far
+    from electroneutral, e.g. inside.X given freely, can mean 1e6 mV); the amount of the ion
+    that balances the charge follows. The conserved quantities are not touched, only the point
     where Newton's method starts; cells where the moved start is infeasible keep theirs."""
     v = np.sum(np.where(red.hot, u0[:, :4], 0.0), axis=1)
-    moved = np.clip(v, *V_START)
+    moved = np.clip(v, *bounds)
     if np.array_equal(moved, v):
         return u0
     u = u0.copy()
@@ -246,7 +248,15 @@ def _robust(red: Any, axes: Axes, cells: IntArray, start: FloatArray, out: Resul
     """Damped Newton from ``start``; then continuation from the nearest converged cell."""
     if cells.size == 0:
         return
-    _keep(out, cells, newton(red.take(cells), start, max_iter))
+    sub = red.take(cells)
+    _keep(out, cells, newton(sub, start, max_iter))
+    failed = ~out.ok[cells]
+    if failed.any():  # once more from a resting-like start: V_RETRY, the charge balanced
+        retry = sane_start(sub, start, (V_RETRY, V_RETRY))
+        again = failed & np.any(retry != start, axis=1)
+        if again.any():
+            _keep(out, cells[again], newton(sub.take(np.flatnonzero(again)), retry[again],
+                                            max_iter))
     failed = cells[~out.ok[cells]]
     if failed.size:
         continuation(red, axes, failed, out, max_iter)
