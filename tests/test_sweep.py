@@ -121,6 +121,18 @@ def test_bad_specs_get_clear_errors(tmp_path: Path, old: str, new: str, error: t
     assert str(tmp_path / "spec.toml") in str(info.value)  # the file is named
 
 
+def test_a_python_cell_can_be_the_base(tmp_path: Path) -> None:
+    cell = vrest.Cell(mechanisms=(vrest.GHKLeak(ion="K", P=1e-6),), name="K only")
+    spec = sweep_spec.from_dict({"vary": [{"name": "bath.K", "geomspace": [1.0, 100.0, 5]}],
+                                 "task": {"outputs": ["V", "E_K"]}}, cell=cell)
+    table = sweep.run(spec, tmp_path / "out").table
+    # only K permeant: V = E_K at every K_o (58-61 mV per decade at 37 degC)
+    assert np.allclose(table["V_mV"], table["E_K_mV"], atol=1e-6)
+    assert np.allclose(np.diff(table["V_mV"]), 0.5 * 61.54, rtol=1e-3)
+    with pytest.raises(vrest.ParameterError, match="is not a vrest.Cell"):
+        sweep_spec.from_dict({"vary": []}, cell="rpl1")  # type: ignore[arg-type]
+
+
 def test_unreadable_or_invalid_files(tmp_path: Path) -> None:
     with pytest.raises(vrest.PresetError, match="cannot be read"):
         sweep.load(tmp_path / "missing.toml")

@@ -214,10 +214,11 @@ def load(path: str | Path) -> SweepSpec:
 
 
 def from_dict(data: Mapping[str, Any], where: str = "sweep spec", base_dir: Path | None = None,
-              text: str = "") -> SweepSpec:
-    """Validate a parsed spec (see the module docstring)."""
+              text: str = "", cell: Cell | None = None) -> SweepSpec:
+    """Validate a parsed spec (see the module docstring). ``cell`` (Python only) is a base
+    cell to use instead of the spec's ``cell`` key (which may then be left out)."""
     try:
-        return _build(data, where, base_dir or Path.cwd(), text)
+        return _build(data, where, base_dir or Path.cwd(), text, cell)
     except (PresetError, ParameterError) as exc:
         msg = str(exc)
         raise type(exc)(msg if msg.startswith(where) else f"{where}: {msg}") from None
@@ -225,9 +226,13 @@ def from_dict(data: Mapping[str, Any], where: str = "sweep spec", base_dir: Path
         raise type(exc)(f"{where}: {exc}") from None
 
 
-def _build(data: Mapping[str, Any], where: str, base_dir: Path, text: str) -> SweepSpec:
+def _build(data: Mapping[str, Any], where: str, base_dir: Path, text: str,
+           base: Cell | None) -> SweepSpec:
     _keys(data, TOP_KEYS, "the top level")
-    cell_ref, cell = _cell(data.get("cell"), base_dir)
+    if base is not None and not isinstance(base, Cell):
+        raise ParameterError(f"cell: {base!r} is not a vrest.Cell")
+    cell_ref, cell = (f"<Cell {base.name}>", base) if base is not None else \
+        _cell(data.get("cell"), base_dir)
     settings = tuple((str(k), _number(v, f"set.{k}")) for k, v in _table(data, "set").items())
     if settings:
         cell = cell.with_parameters(dict(settings))
