@@ -165,15 +165,16 @@ def _solve(model: Model, seg: Segment, y: NDArray[np.float64], t_eval: NDArray[n
 
 def _solve_ivp(model: Model, seg: Segment, y: NDArray[np.float64], t_eval: NDArray[np.float64],
                method: str, rtol: float, atol: ArrayLike | None) -> Any:
-    import scipy.sparse as sp  # lazy: the compiled path does not need them
-    from scipy.integrate import solve_ivp
+    from scipy.integrate import solve_ivp  # lazy: the compiled path does not need it
+
+    from vrest.jacobian import block_jacobian
 
     n, b = model.layout.size, model.batch_size
     options: dict[str, Any] = {}
     if method != "LSODA":
         options["vectorized"] = True
-        if b > 1:
-            options["jac_sparsity"] = sp.block_diag([np.ones((n, n))] * b, format="csc")
+        if b > 1:  # block diagonal: every block from one vectorised call (vrest.jacobian)
+            options["jac"] = block_jacobian(model)
     tol = default_atol(model) if atol is None else np.broadcast_to(np.asarray(atol, float), (b * n,))
     t_span = (seg.t0, seg.t1)
     if t_eval.size == 0 or t_eval[-1] < seg.t1:
