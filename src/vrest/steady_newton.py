@@ -11,8 +11,10 @@ neighbouring cells), so no caller has to evaluate them again.
   evaluations per iteration.
 - :func:`broyden`: quasi-Newton from a good start and an approximate inverse Jacobian (from a
   neighbouring cell); about one model evaluation per iteration.
-- :func:`polish`: the exact finite-difference Jacobian at the end, and full Newton steps until
-  the step is below ``STEP_TOL``: the convergence test every Broyden result passes.
+- :func:`polish`: the exact finite-difference Jacobian at the end, then Newton and chord steps
+  until a step is below ``STEP_TOL``: the convergence test every Broyden result passes.
+- :func:`refine`: a few more exact Newton steps for cells at their noise floor.
+- :func:`hurwitz_stable`: stability of many small Jacobians at once (Routh-Hurwitz).
 """
 
 from __future__ import annotations
