@@ -289,6 +289,9 @@ def test_cli_runs_a_sweep_and_plots_it(tmp_path: Path, capsys: pytest.CaptureFix
      "status: the column holds text"),
     (["sweep", "plot", "DONE", "--x", "bath.K", "--y", "V_mV", "--out", "f.txt"], "must be a .png"),
     (["sweep", "nosuch.toml", "--out", "OUT"], "cannot be read"),
+    (["sweep", "plot"], "plot: give the sweep directory"),
+    (["sweep", "plot", "DONE", "--x", "bath.K"], "plot: --y is required"),
+    (["sweep", "SPEC", "DONE", "--out", "OUT"], "a directory is only for `vrest sweep plot DIR`"),
 ])
 def test_cli_errors_are_one_line_with_status_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                args: list[str], message: str) -> None:
@@ -301,6 +304,7 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path: Path, capsys: pytest.Ca
     assert main([subst.get(a, a) for a in args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.startswith("vrest sweep: error:") and "Traceback" not in err
+    assert err.count("\n") == 1  # one line
 
 
 def test_real_process_runs_the_example_sweep(tmp_path: Path) -> None:

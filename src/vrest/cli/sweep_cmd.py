@@ -51,7 +51,8 @@ def _run(args: argparse.Namespace) -> int:
         if getattr(args, option):
             raise ParameterError(f"--{option}: only for `vrest sweep plot`")
     if args.directory:
-        raise ParameterError(f"unexpected argument {args.directory!r}; usage:\n{USAGE}")
+        raise ParameterError(f"unexpected argument {args.directory!r} (a directory is only for "
+                             "`vrest sweep plot DIR`); see `vrest sweep --help`")
     if not args.out:
         raise ParameterError("--out DIR is required: the directory for the results")
     if args.scheduler and args.workers:
@@ -82,10 +83,12 @@ def _plot(args: argparse.Namespace) -> int:
     from vrest.sweep_plot import plot_sweep
 
     if not args.directory:
-        raise ParameterError(f"plot: give the sweep directory; usage:\n{USAGE}")
+        raise ParameterError("plot: give the sweep directory: vrest sweep plot DIR --x NAME "
+                             "--y NAME [--color NAME] --out FILE.png")
     for option in ("x", "y", "out"):
         if not getattr(args, option):
-            raise ParameterError(f"plot: --{option} is required; usage:\n{USAGE}")
+            raise ParameterError(f"plot: --{option} is required: vrest sweep plot DIR --x NAME "
+                                 "--y NAME [--color NAME] --out FILE.png")
     if not str(args.out).lower().endswith((".png", ".svg", ".pdf")):
         raise ParameterError(f"--out {args.out}: the figure must be a .png, .svg or .pdf file")
     kind = plot_sweep(args.directory, args.x, args.y, args.color, args.out)
