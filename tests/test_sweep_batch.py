@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import vrest
-from vrest.steady_newton import hurwitz_stable
 
 RPL1 = vrest.load_cell("rpl1")
 
@@ -78,22 +77,13 @@ def test_batched_time_courses_equal_single_cells_within_the_solver_tolerance() -
         assert np.max(np.abs(batch.V[:, i] - one.V[:, 0])) < 1e-3
 
 
-@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
-def test_routh_hurwitz_stability_agrees_with_eigenvalues(n: int) -> None:
-    rng = np.random.default_rng(n)
-    a = rng.normal(size=(3000, n, n)) - rng.uniform(0.0, 2.0, size=(3000, 1, 1)) * np.eye(n)
-    by_eigs = np.all(np.linalg.eigvals(a).real < 0, axis=1)
-    assert 0.1 < by_eigs.mean() < 0.95  # both kinds are present
-    assert np.array_equal(hurwitz_stable(a), by_eigs)
-
-
-def test_routh_hurwitz_hand_cases() -> None:
-    stable = np.array([[[-1.0, 0.0], [0.0, -2.0]]])  # eigenvalues -1, -2
-    saddle = np.array([[[-1.0, 0.0], [0.0, 3.0]]])  # -1, +3
-    centre = np.array([[[0.0, 1.0], [-1.0, 0.0]]])  # +-i: not strictly stable
-    spiral = np.array([[[-0.1, 5.0], [-5.0, -0.1]]])  # -0.1 +- 5i
-    got = [bool(hurwitz_stable(m)[0]) for m in (stable, saddle, centre, spiral)]
-    assert got == [True, False, False, True]
+def test_stability_with_widely_spread_time_scales() -> None:
+    """Charging (~ms) beside gradients (~hours): the stability verdict must follow the
+    eigenvalues (a characteristic-polynomial test lost its sign here)."""
+    ss = vrest.steady_state(vrest.load_cell("squid").with_bath(K=1.274))
+    eigs = np.real(ss.eigenvalues[0])
+    assert np.all(eigs < 0) and eigs.max() / eigs.min() < 1e-5
+    assert ss.stable[0]
 
 
 def test_steady_state_eigenvalues_on_demand_match_stability() -> None:

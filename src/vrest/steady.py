@@ -31,7 +31,7 @@ from vrest.errors import NoSteadyStateError, ParameterError, VrestError
 from vrest.mechanisms.base import Z_IONS
 from vrest.mechanisms.pumps import PMCA, NaKPump
 from vrest.model import I_V, I_X, Model
-from vrest.steady_newton import Result, hurwitz_stable, newton, refine
+from vrest.steady_newton import Result, newton, refine
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -421,8 +421,12 @@ def _stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Whether every eigenvalue of each Jacobian (over its moving unknowns) has a negative
     real part; cells with nothing moving or no Jacobian are not stable."""
     stable = np.zeros(jac.shape[0], bool)
+    # Eigenvalues, not the Routh-Hurwitz test: its characteristic-polynomial coefficients lose
+    # their sign when the time scales are widely spread (ms charging beside hours of gradients),
+    # e.g. squid at K_o = 1.274 mM was called unstable with every eigenvalue negative.
     for cells, pattern in _groups(moving, jac):
-        stable[cells] = hurwitz_stable(jac[cells][:, pattern][:, :, pattern])
+        sub = jac[cells][:, pattern][:, :, pattern]
+        stable[cells] = np.all(np.linalg.eigvals(sub).real < 0, axis=1)
     return stable
 
 

@@ -14,7 +14,6 @@ neighbouring cells), so no caller has to evaluate them again.
 - :func:`polish`: the exact finite-difference Jacobian at the end, then Newton and chord steps
   until a step is below ``STEP_TOL``: the convergence test every Broyden result passes.
 - :func:`refine`: a few more exact Newton steps for cells at their noise floor.
-- :func:`hurwitz_stable`: stability of many small Jacobians at once (Routh-Hurwitz).
 """
 
 from __future__ import annotations
@@ -307,40 +306,3 @@ def refine(red: Any, u: FloatArray, steps: int = 3) -> Result:
     out.u, out.r = u, r
     out.ok = np.all(np.isfinite(out.jac), axis=(1, 2))
     return out
-
-
-def hurwitz_stable(a: FloatArray) -> BoolArray:
-    """Whether all eigenvalues of each matrix in ``a`` (N, n, n) have negative real parts.
-
-    Routh-Hurwitz: the characteristic polynomial s^n + c_1 s^(n-1) + ... + c_n is stable
-    exactly when the first column of its Routh array is positive. Elementwise arithmetic over
-    the batch only, so it is far cheaper than eigenvalues for many small matrices.
-    """
-    c = char_poly(a)
-    prev, cur = c[0::2], c[1::2]
-    ok = np.ones(a.shape[0], bool)
-    with np.errstate(all="ignore"):
-        for _ in range(len(c) - 1):
-            ok &= cur[0] > 0
-            nxt = [(cur[0] * _at(prev, j + 1) - prev[0] * _at(cur, j + 1)) / cur[0]
-                   for j in range(max(len(prev) - 1, 1))]
-            prev, cur = cur, nxt
-    return ok
-
-
-def _at(row: list[FloatArray], j: int) -> FloatArray | float:
-    return row[j] if j < len(row) else 0.0
-
-
-def char_poly(a: FloatArray) -> list[FloatArray]:
-    """Coefficients [1, c_1, ..., c_n] of det(s I - A) for each matrix of ``a`` (N, n, n),
-    by the Faddeev-LeVerrier recursion (batch axis last, for contiguous elementwise work)."""
-    n = a.shape[-1]
-    t = np.ascontiguousarray(np.moveaxis(a, 0, -1))
-    coef = [np.ones(a.shape[0])]
-    mk = np.zeros_like(t)
-    eye = np.eye(n)[:, :, None]
-    for i in range(1, n + 1):
-        mk = np.einsum("ijb,jkb->ikb", t, mk) + coef[-1] * eye
-        coef.append(-np.einsum("ijb,jib->b", t, mk) / i)
-    return coef
