@@ -366,3 +366,20 @@ def test_trapped_anions_by_concentration_amount_or_potential_agree() -> None:
     assert batch.y0[1, 4] == pytest.approx(2 * x_mM)
     with pytest.raises(vrest.ParameterError, match="exactly one of"):
         vrest.Inside(X=1.0, X_amount=1.0, V0=None)
+
+
+def test_batch_events_keep_every_cell_and_replace_per_cell() -> None:
+    """An event that sets a batched parameter keeps the batch its size; an isosmotic replace
+    works from each cell's own bath."""
+    cell = vrest.load_cell("rpl1")
+    ko = np.array([2.0, 5.0])
+    tc = vrest.simulate(cell, vrest.load_protocol("p1"), dt=600.0, batch={"bath.K": ko})
+    assert tc.V.shape[1] == 2
+    k_o = tc.c_out[:, :, 1]
+    assert np.all(k_o[tc.t == 1800.0] == 10.0) and np.allclose(k_o[tc.t == 3000.0], ko)
+    proto = Protocol(events=(Event(t=10.0, replace=("K", 20.0, "Na")),), t_end=20.0, dt=10.0)
+    tb = vrest.simulate(cell, proto, batch={"bath.K": ko})
+    assert np.allclose(tb.c_out[-1, :, 0], 145.0 - (20.0 - ko))
+    for i, k in enumerate(ko):
+        one = vrest.simulate(cell.with_bath(K=float(k)), proto)
+        assert np.max(np.abs(one.V[:, 0] - tb.V[:, i])) < 1e-3

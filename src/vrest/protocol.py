@@ -99,7 +99,7 @@ def segments(cell: Cell, protocol: Protocol, t_end: float,
     """Split [0, t_end] at the protocol's events into segments of constant parameters."""
     batch = dict(batch or {})
     times = [0.0] + [e.t for e in protocol.events if 0 < e.t < t_end] + [t_end]
-    sets: dict[str, float] = {}
+    sets: dict[str, Any] = {}  # dotted name -> value (an array: one value per cell of a batch)
     scales: dict[str, float] = {}
     adds: dict[str, Mechanism] = {}
     removed: set[str] = set()
@@ -109,7 +109,7 @@ def segments(cell: Cell, protocol: Protocol, t_end: float,
         changed: tuple[str, ...] = ()
         label = ""
         for event in (e for e in protocol.events if e.t == t0 and (e.t > 0 or i == 0)):
-            changed += _accumulate(cell, event, sets, scales, adds, removed)
+            changed += _accumulate(cell, batch, event, sets, scales, adds, removed)
             label = event.label or label
         if t0 > 0 or changed or protocol.events:
             current, seg_batch = _apply(cell, batch, sets, scales, adds, removed)
@@ -120,23 +120,35 @@ def segments(cell: Cell, protocol: Protocol, t_end: float,
     return out
 
 
-def _accumulate(cell: Cell, event: Event, sets: dict[str, float], scales: dict[str, float],
-                adds: dict[str, Mechanism], removed: set[str]) -> tuple[str, ...]:
+def _current(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, Any], key: str) -> Any:
+    """The value of ``key`` now: set by an event, else each cell's own (batch), else the cell's."""
+    if key in sets:
+        return sets[key]
+    if key in batch:
+        return np.asarray(batch[key], dtype=float)
+    return cell.values()[key]
+
+
+def _accumulate(cell: Cell, batch: Mapping[str, ArrayLike], event: Event, sets: dict[str, Any],
+                scales: dict[str, float], adds: dict[str, Mechanism],
+                removed: set[str]) -> tuple[str, ...]:
     changed = [k.split(".")[1] for k in (*event.set, *event.restore) if k.startswith("bath.")]
     for key in event.restore:
         sets.pop(key, None)
     sets.update({k: float(v) for k, v in event.set.items()})
     if event.replace is not None:
         ion, conc, partner = event.replace
-        base = {**cell.values(), **sets}
-        delta = float(conc) - base[f"bath.{ion}"]
-        sets[f"bath.{ion}"] = float(conc)
-        sets[f"bath.{partner}"] = base[f"bath.{partner}"] - delta
-        if sets[f"bath.{partner}"] <= 0:
+        k_ion, k_partner = f"bath.{ion}", f"bath.{partner}"
+        was_ion = _current(cell, batch, sets, k_ion)
+        was_partner = _current(cell, batch, sets, k_partner)
+        left = was_partner - (float(conc) - was_ion)  # per cell in a batch
+        if np.any(np.asarray(left) <= 0):
+            most = float(np.min(np.asarray(was_ion + was_partner)))
             raise ParameterError(
                 f"event at {event.t:g} s: replacing bath {partner} by {ion} up to {conc:g} mM would "
-                f"leave {sets[f'bath.{partner}']:g} mM of {partner}; at most "
-                f"{base[f'bath.{ion}'] + base[f'bath.{partner}']:g} mM is possible")
+                f"leave {float(np.min(left)):g} mM of {partner}; at most {most:g} mM is possible")
+        sets[k_ion] = float(conc)
+        sets[k_partner] = left
         changed += [ion, partner]
     scales.update({k: float(v) for k, v in event.scale.items()})
     for mech in event.add:
@@ -148,7 +160,7 @@ def _accumulate(cell: Cell, event: Event, sets: dict[str, float], scales: dict[s
     return tuple(dict.fromkeys(changed))
 
 
-def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, float],
+def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, Any],
            scales: Mapping[str, float], adds: Mapping[str, Mechanism],
            removed: set[str]) -> tuple[Cell, dict[str, ArrayLike]]:
     current = cell
@@ -160,8 +172,14 @@ def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, float]
             raise unknown("mechanism to remove", name, [m.name for m in cell.mechanisms])
     if adds:
         current = current.with_mechanisms(*adds.values())
-    out_batch = {k: v for k, v in batch.items() if k not in sets}
-    changes = dict(sets)
+    size = max((np.size(v) for v in batch.values()), default=1)
+    out_batch = dict(batch)
+    changes: dict[str, float] = {}
+    for key, value in sets.items():
+        if np.ndim(value) or key in batch:  # keep the batch its size: one value per cell
+            out_batch[key] = np.broadcast_to(np.asarray(value, dtype=float), (size,)).copy()
+        else:
+            changes[key] = float(value)
     for name, factor in scales.items():
         key = f"{name}.scale"
         try:
@@ -172,7 +190,7 @@ def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, float]
             raise ParameterError(f"{name}: this mechanism has no rate scale")
         changes[key] = float(base.scale) * factor  # type: ignore[attr-defined]
         if key in out_batch:
-            out_batch[key] = np.asarray(out_batch[key], dtype=float) * factor
+            out_batch[key] = np.asarray(batch[key], dtype=float) * factor
     return current.with_parameters(changes), out_batch
 
 

@@ -183,7 +183,7 @@ def _solve_ivp(model: Model, seg: Segment, y: NDArray[np.float64], t_eval: NDArr
         try:
             sol = solve_ivp(model.rhs_flat, t_span, y.reshape(-1), method=method, t_eval=t_eval,
                             rtol=rtol, atol=tol, **options)
-        except ValueError as exc:  # non-finite values inside the solver's linear algebra
+        except (ValueError, RuntimeError) as exc:  # non-finite values or a singular LU
             raise SolverError(
                 f"solver failed in segment [{seg.t0:g}, {seg.t1:g}] s ({exc}); likely cause: the "
                 "state left the physical range (a concentration reached zero or V diverged); "
