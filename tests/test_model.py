@@ -383,3 +383,19 @@ def test_batch_events_keep_every_cell_and_replace_per_cell() -> None:
     for i, k in enumerate(ko):
         one = vrest.simulate(cell.with_bath(K=float(k)), proto)
         assert np.max(np.abs(one.V[:, 0] - tb.V[:, i])) < 1e-3
+
+
+def test_failure_before_the_first_output_reports_the_segment_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import scipy.integrate
+    from scipy.integrate._ivp.ivp import OdeResult
+
+    def failing(*args: object, **kwargs: object) -> object:
+        return OdeResult(t=[], y=[], success=False, status=-1, nfev=0, njev=0, nlu=0,
+                         message="Required step size is less than spacing between numbers.")
+
+    monkeypatch.setattr(scipy.integrate, "solve_ivp", failing)
+    with pytest.raises(vrest.SolverError) as info:
+        vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="BDF")
+    text = str(info.value)
+    assert "after t = 0 s" in text and "'K': 140.0" in text and "likely cause" in text

@@ -190,14 +190,21 @@ def _solve_ivp(model: Model, seg: Segment, y: NDArray[np.float64], t_eval: NDArr
                 f"starting state of cell 0: {dict(zip(model.layout.names, y[0].round(6).tolist(), strict=True))}"
             ) from None
     if not sol.success or not np.all(np.isfinite(sol.y)):
-        raise _failure(model, seg, sol)
+        raise _failure(model, seg, sol, y)
     return sol
 
 
-def _failure(model: Model, seg: Segment, sol: Any) -> SolverError:
-    t = float(sol.t[-1]) if sol.t.size else seg.t0
-    last = sol.y[:, -1] if sol.y.size else np.full(model.layout.size * model.batch_size, np.nan)
-    state = dict(zip(model.layout.names, np.round(last[: model.layout.size], 6).tolist(), strict=True))
-    cause = _likely_cause(last)
-    return SolverError(f"solver {sol.message!r} at t = {t:g} s in segment [{seg.t0:g}, {seg.t1:g}] s; "
+def _failure(model: Model, seg: Segment, sol: Any, y_start: NDArray[np.float64]) -> SolverError:
+    times, ys = np.asarray(sol.t, dtype=float), np.asarray(sol.y, dtype=float)
+    if times.size:  # the last output time reached, and the state there
+        where, last = f"at t = {float(times[-1]):g} s", ys[:, -1]
+    else:  # failed before the first output time: report the segment's start
+        where, last = f"after t = {seg.t0:g} s (before the first output time; state at t0)", None
+    start = last if last is not None else y_start.reshape(-1)
+    state = dict(zip(model.layout.names, np.round(start[: model.layout.size], 6).tolist(),
+                     strict=True))
+    cause = _likely_cause(start) if last is not None else (
+        "the system is too stiff for these tolerances or a parameter is extreme; try a larger "
+        "rtol/atol or method='Radau'")
+    return SolverError(f"solver {sol.message!r} {where} in segment [{seg.t0:g}, {seg.t1:g}] s; "
                        f"state of cell 0: {state}; likely cause: {cause}")
