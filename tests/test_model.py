@@ -329,18 +329,18 @@ def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch
 def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
     from vrest import fast
 
-    real = fast.solve_segment
+    real = fast.lsoda
 
     def failing(*args: object, **kwargs: object) -> object:
-        sol, info = real(*args, **kwargs)
-        sol[3:] = np.nan
-        return sol, {**info, "message": "Excess work done on this call (perhaps wrong Dfun type)."}
+        out, _ = real(*args, **kwargs)
+        out[3:] = np.nan
+        return out, False
 
-    monkeypatch.setattr(fast, "solve_segment", failing)
+    monkeypatch.setattr(fast, "lsoda", failing)
     with pytest.raises(vrest.SolverError) as info:
         vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="compiled")
     text = str(info.value)
-    assert "near t = 2 s" in text and "'K':" in text and "likely cause" in text
+    assert "cell 0 after t = 2 s" in text and "'K':" in text and "likely cause" in text
 
 
 def test_bath_change_at_time_zero_applies_to_a_given_start_state() -> None:

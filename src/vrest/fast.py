@@ -1,17 +1,21 @@
-"""Fast single-cell time courses: the model's kernels compiled by numba, integrated by SciPy's
-LSODA (``scipy.integrate.odeint``), whose stepping loop runs in compiled Fortran.
+"""Fast time courses: the model's kernels compiled by numba, integrated by LSODA in compiled
+code (the C++ libsoda shipped by the numbalsoda package), one cell at a time.
 
 The physics is not written twice: every equation is a function in ``vrest.kernels``, which the
-vectorised ``Model`` calls on numpy arrays and which this module compiles with ``numba.njit``.
-What is here is only the bookkeeping of ``Model.rhs`` (sum the mechanisms' fluxes, convert to
-rates of the state), for one cell, over a packed vector of parameters built from the Model (``pack``);
+vectorised ``Model`` calls on numpy arrays and which this module compiles with numba. What is
+here is only the bookkeeping of ``Model.rhs`` (sum the mechanisms' fluxes, convert to rates of
+the state), for one cell, over a packed vector of parameters built from the Model (``pack``);
 ``tests/test_fast.py`` checks that both right-hand sides agree for every preset.
+
+The right-hand side is a numba ``cfunc`` whose address LSODA calls directly, so no Python runs
+during a solve; a batch is solved cell by cell on a few threads (the C call releases the GIL).
 Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
 seconds once per installation.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -74,61 +78,50 @@ LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic), P or g, scale
 TRANS_ROW = 7  # stoich Na, K, Cl, Ca, strength kind (0 U, 1 g), U or g, scale
 
 
-def _scalar(value: Any) -> float:
-    arr = np.asarray(value, dtype=float)
-    if arr.size != 1:
-        raise ValueError("the compiled path handles one cell at a time")
-    return float(arr.reshape(-1)[0])
-
-
-def _rows(model: Model) -> tuple[list[list[float]], list[list[float]], list[float], list[float],
-                                 float]:
-    """Leak rows, transporter rows, pump (with law), PMCA, of a single-cell model."""
-    leak: list[list[float]] = []
-    trans: list[list[float]] = []
-    pump = [-1.0, 0.0, 0.0, 0.0, 0.0]  # law, i_max, K_K, K_Na, scale
-    pmca = [0.0, 0.0, 0.0]
+def _rows(model: Model) -> list[Any]:
+    """Columns (each a float or a (B,) array) of the mechanism part of the packed vector."""
+    leak: list[Any] = []
+    trans: list[Any] = []
+    pump: list[Any] = [-1.0, 0.0, 0.0, 0.0, 0.0]  # law, i_max, K_K, K_Na, scale
+    pmca: list[Any] = [0.0, 0.0, 0.0]
     for mech, p in model._mechs:
         if isinstance(mech, GHKLeak | OhmicLeak):
-            kind, coef = (0, p["P"]) if isinstance(mech, GHKLeak) else (1, p["g"])
-            leak.append([("Na", "K", "Cl", "Ca").index(mech.ion), kind, _scalar(coef),
-                         _scalar(p["scale"])])
+            kind, coef = (0.0, p["P"]) if isinstance(mech, GHKLeak) else (1.0, p["g"])
+            leak += [float(("Na", "K", "Cl", "Ca").index(mech.ion)), kind, coef, p["scale"]]
         elif isinstance(mech, NaKPump):
-            pump = [mech.law_code] + [_scalar(p[k]) for k in ("i_max", "K_K", "K_Na", "scale")]
+            pump = [float(mech.law_code)] + [p[k] for k in ("i_max", "K_K", "K_Na", "scale")]
         elif isinstance(mech, PMCA):
-            pmca = [_scalar(p[k]) for k in ("i_max", "K_m", "scale")]
+            pmca = [p[k] for k in ("i_max", "K_m", "scale")]
         elif isinstance(mech, Transporter):
-            kind = 0 if "U" in p else 1
-            trans.append([*mech.vector, kind, _scalar(p["U"] if kind == 0 else p["g"]),
-                          _scalar(p["scale"])])
+            kind = 0.0 if "U" in p else 1.0
+            trans += [*mech.vector, kind, p["U"] if kind == 0.0 else p["g"], p["scale"]]
         else:  # pragma: no cover - every flux mechanism is listed above
             raise ValueError(f"no compiled form for {type(mech).__name__}")
-    return leak, trans, pump, pmca, 0.0
-
-
-def pack(model: Model) -> FloatArray:
-    """The packed parameter vector of a single-cell Model (batch size 1)."""
-    if model.batch_size != 1:
-        raise ValueError("the compiled path handles one cell at a time")
-    lay = model.layout
-    leak, trans, pump, pmca, _ = _rows(model)
+    n_leak, n_trans = len(leak) // LEAK_ROW, len(trans) // TRANS_ROW
     counter, rate = -2.0, 0.0
     if model._source is not None:
         src, p = model._source
         assert isinstance(src, AnionSource)
         counter = -1.0 if src.counter == "none" else float(("Na", "K", "Cl", "Ca").index(src.counter))
-        rate = _scalar(p["rate"])
-    water = [0.0, 0.0]
-    if model._water is not None:
-        water = [_scalar(model._water[1]["P_f"]), _scalar(model._water[1]["v_w"])]
-    head = [model.area0[0], model.volume0[0], model.f_side[0], model.temperature[0],
-            model.x_out0[0], model.ratio[0] if model.finite_bath else 0.0, model.z_x[0],
-            model.mv_per_charge[0], *model.c_out0[0],
-            model.area_rule_code, float(lay.i_w is not None), float(model.finite_bath),
-            lay.i_w if lay.i_w is not None else -1, lay.out.start, pump[0], counter,
-            *pump[1:], *pmca, *water, rate, len(leak), len(trans)]
-    rows = [x for row in leak for x in row] + [x for row in trans for x in row]
-    return np.array(head + rows, dtype=float)
+        rate = p["rate"]
+    water = [0.0, 0.0] if model._water is None else [model._water[1]["P_f"], model._water[1]["v_w"]]
+    return [pump[0], counter, *pump[1:], *pmca, *water, rate, float(n_leak), float(n_trans),
+            *leak, *trans]
+
+
+def pack(model: Model) -> FloatArray:
+    """The packed parameter vectors of a Model: (L,) for one cell, (B, L) for a batch."""
+    lay = model.layout
+    rows = _rows(model)
+    head = [model.area0, model.volume0, model.f_side, model.temperature, model.x_out0,
+            model.ratio if model.finite_bath else 0.0, model.z_x, model.mv_per_charge,
+            *model.c_out0.T, float(model.area_rule_code), float(lay.i_w is not None),
+            float(model.finite_bath), float(lay.i_w if lay.i_w is not None else -1),
+            float(lay.out.start), *rows[:2]]
+    b = model.batch_size
+    table = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in head + rows[2:]],
+                     axis=-1)
+    return table[0] if b == 1 else table
 
 
 def _valence_py(i):  # type: ignore[no-untyped-def]
@@ -211,33 +204,82 @@ if AVAILABLE:
     rhs = _jit(_rhs)
 
 
-def _jac(y, t, p):  # type: ignore[no-untyped-def]
-    """Finite-difference Jacobian J[i, j] = d(dy_i/dt)/dy_j, all in compiled code (one call
-    from LSODA instead of n + 1)."""
-    n = y.shape[0]
-    f0 = rhs(y, t, p)
-    jac = np.empty((n, n))
-    yp = y.copy()
-    for j in range(n):
-        h = 1e-8 * max(abs(y[j]), 1e-6)
-        yp[j] = y[j] + h
-        fj = rhs(yp, t, p)
-        for i in range(n):
-            jac[i, j] = (fj[i] - f0[i]) / h
-        yp[j] = y[j]
-    return jac
+def _lsoda_library() -> Any:
+    """The C LSODA of the numbalsoda package, loaded with ctypes (None if not installed).
+
+    The library is loaded directly, as numbalsoda's own driver does: importing the numbalsoda
+    package compiles its solve_ivp driver with numba for ~4 s at every start, which vrest does
+    not need.
+    """
+    import ctypes
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("numbalsoda")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "liblsoda.so")
+    if not os.path.exists(path):  # pragma: no cover - other platforms name it differently
+        return None
+    fn = ctypes.CDLL(path).lsoda_wrapper
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                   ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double,
+                   ctypes.c_double, ctypes.c_int, ctypes.c_void_p]
+    fn.restype = None
+    return fn
+
+
+_LSODA = _lsoda_library() if AVAILABLE else None
+AVAILABLE = AVAILABLE and _LSODA is not None
+
+
+def _rhs_c(t, u, du, p):  # type: ignore[no-untyped-def]
+    """rhs with LSODA's C calling convention: du = f(t, u) for the packed parameters p."""
+    head = numba.carray(p, (P_ROWS,))
+    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
+    n = int(head[P_OUT]) + 4
+    d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
+    out = numba.carray(du, (n,))
+    for i in range(n):
+        out[i] = d[i]
 
 
 if AVAILABLE:
-    jac = _jit(_jac)
+    _SIG = numba.types.void(numba.types.double, numba.types.CPointer(numba.types.double),
+                            numba.types.CPointer(numba.types.double),
+                            numba.types.CPointer(numba.types.double))
+    rhs_cfunc = numba.cfunc(_SIG, cache=True)(_rhs_c)
+
+
+def lsoda(y0: FloatArray, times: FloatArray, params: FloatArray, rtol: float, atol: float,
+          mxstep: int = 500_000) -> tuple[FloatArray, bool]:
+    """Integrate one cell from ``y0`` over ``times`` (first entry = start): states (T, n), ok."""
+    y = np.ascontiguousarray(y0, dtype=float)
+    t = np.ascontiguousarray(times, dtype=float)
+    p = np.ascontiguousarray(params, dtype=float)
+    out = np.empty((t.size, y.size))
+    ok = np.zeros(1, np.int32)
+    _LSODA(rhs_cfunc.address, y.size, y.ctypes.data, p.ctypes.data, t.size, t.ctypes.data,
+           out.ctypes.data, float(rtol), float(atol), int(mxstep), ok.ctypes.data)
+    return out, bool(ok[0] == 1) and bool(np.all(np.isfinite(out)))
 
 
 def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
-                  atol: FloatArray) -> tuple[FloatArray, dict[str, Any]]:
-    """Integrate one cell over ``times`` (first entry = start) with LSODA; states (T, n)."""
-    from scipy.integrate import odeint
+                  atol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
+    states (T, B, n) and which cells succeeded. Cells run in parallel threads."""
+    params = pack(model).reshape(model.batch_size, -1)
+    out = np.empty((times.size, *y.shape))
+    ok = np.zeros(y.shape[0], bool)
 
-    with np.errstate(all="ignore"):
-        sol, info = odeint(rhs, y, times, args=(pack(model),), Dfun=jac, rtol=rtol, atol=atol,
-                           mxstep=500_000, full_output=True)
-    return sol, info
+    def one(b: int) -> None:
+        out[:, b], ok[b] = lsoda(y[b], times, params[b], rtol, atol)
+
+    if y.shape[0] == 1:
+        one(0)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(y.shape[0], os.cpu_count() or 1)) as pool:
+            list(pool.map(one, range(y.shape[0])))
+    return out, ok

@@ -15,6 +15,7 @@ from vrest.protocol import CONTROL, Protocol, Segment, segments
 from vrest.results import Part, TimeCourse
 
 METHODS = ("auto", "compiled", "BDF", "Radau", "LSODA")
+COMPILED_ATOL = 1e-10  # the compiled LSODA's absolute tolerance (one for all state columns)
 MAX_POINTS = 2_000_000
 
 
@@ -58,10 +59,12 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
 
     Times in s. ``t_end``/``dt`` default to the protocol's. ``y0`` (state, shape (n,) or (B, n))
     replaces the cell's starting state (e.g. a steady state). The solver restarts at each event.
-    ``method``: "auto" (default) takes "compiled" for one cell (vrest.fast: numba-compiled
-    kernels with SciPy's LSODA) and "BDF" for a batch; "BDF", "Radau", "LSODA" are SciPy's
-    solve_ivp methods on the vectorised model. ``rtol`` defaults to 1e-6 for "compiled" and
-    1e-7 for the others (both keep P1's V within 0.01 mV of a tight solve; see the tests).
+    ``method``: "auto" (default) takes "compiled" (vrest.fast: numba-compiled kernels with a
+    compiled LSODA, cell by cell, batches on parallel threads) when it is installed, else "BDF";
+    "BDF", "Radau", "LSODA" are SciPy's solve_ivp methods on the vectorised model (a batch as
+    one block-diagonal system). ``rtol`` defaults to 1e-6 for "compiled" and 1e-7 for the
+    others (both keep P1's V within 0.01 mV of a tight solve; see the tests). "compiled" takes
+    one absolute tolerance (default 1e-10; an array gives its smallest entry).
     Returns a TimeCourse; raises SolverError with time, state and likely cause if a solve fails.
     """
     protocol = protocol or CONTROL
@@ -73,10 +76,10 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     if method in ("auto", "compiled"):
         from vrest import fast
 
-        single = all(np.size(v) == 1 for v in (batch or {}).values())
-        if method == "compiled" and not (fast.AVAILABLE and single):
-            raise ParameterError("method 'compiled' needs numba and a single cell")
-        method = "compiled" if fast.AVAILABLE and single else "BDF"
+        if method == "compiled" and not fast.AVAILABLE:
+            raise ParameterError("method 'compiled' needs numba and numbalsoda (vrest's "
+                                 "dependencies); use 'BDF'")
+        method = "compiled" if fast.AVAILABLE else "BDF"
     rtol = (1e-6 if method == "compiled" else 1e-7) if rtol is None else float(rtol)
     if not (0 < rtol < 1):
         raise ParameterError(f"rtol: {rtol!r} is not allowed; must be in (0, 1)")
@@ -121,30 +124,31 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
                     t_eval: NDArray[np.float64], method: str, rtol: float,
                     atol: ArrayLike | None, stats: dict[str, int]) -> tuple[
                         NDArray[np.float64], NDArray[np.float64]]:
-    """One segment of one cell with the compiled right-hand side and LSODA."""
+    """One segment, every cell on its own, with the compiled right-hand side and LSODA."""
     from vrest import fast
 
-    n = model.layout.size
-    tol = default_atol(model) if atol is None else np.broadcast_to(np.asarray(atol, float), (n,))
+    tol = COMPILED_ATOL if atol is None else float(np.min(np.asarray(atol, dtype=float)))
+    if not np.isfinite(tol) or tol <= 0:
+        raise ParameterError(f"atol: {atol!r} is not allowed; must be finite and > 0")
     times = t_eval if t_eval.size and t_eval[0] == seg.t0 else np.concatenate([[seg.t0], t_eval])
     if times[-1] < seg.t1:
         times = np.append(times, seg.t1)
     if times.size == 1:
         times = np.array([seg.t0, seg.t1])
-    sol, info = fast.solve_segment(model, y[0], times, rtol, tol)
-    stats["nfev"] += int(info["nfe"][-1])
-    stats["njev"] += int(info["nje"][-1])
-    if info["message"] != "Integration successful." or not np.all(np.isfinite(sol)):
-        bad = np.flatnonzero(~np.all(np.isfinite(sol), axis=1))
-        t_fail = float(times[bad[0] - 1]) if bad.size else float(info["tcur"][-1])
-        last = sol[bad[0] - 1] if bad.size else sol[-1]
-        state = dict(zip(model.layout.names, np.round(last, 6).tolist(), strict=True))
-        raise SolverError(f"solver (LSODA) {info['message']!r} near t = {t_fail:g} s in segment "
-                          f"[{seg.t0:g}, {seg.t1:g}] s; state: {state}; likely cause: "
-                          f"{_likely_cause(last)}")
+    sol, ok = fast.solve_segment(model, y, times, rtol, tol)
+    if not ok.all():
+        b = int(np.argmin(ok))
+        good = np.all(np.isfinite(sol[:, b]), axis=1)
+        reached = int(np.argmin(good)) - 1 if not good.all() else times.size - 1
+        at = max(reached, 0)
+        state = dict(zip(model.layout.names, np.round(sol[at, b] if reached >= 0 else y[b], 6)
+                         .tolist(), strict=True))
+        raise SolverError(
+            f"solver (compiled LSODA) failed for cell {b} after t = {times[at]:g} s in segment "
+            f"[{seg.t0:g}, {seg.t1:g}] s; state there: {state}; likely cause: "
+            f"{_likely_cause(sol[at, b] if reached >= 0 else y[b])}")
     first = 0 if t_eval.size and t_eval[0] == seg.t0 else 1
-    ys = sol[first: first + t_eval.size][:, None, :]
-    return ys, sol[-1][None, :]
+    return sol[first: first + t_eval.size], sol[-1]
 
 
 def _likely_cause(last: NDArray[np.float64]) -> str:

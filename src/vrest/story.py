@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from vrest import equations as eq
 from vrest import presets
@@ -305,6 +304,8 @@ def _zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float
     lo, hi = total(-400.0), total(400.0)
     if not (lo < 0.0 < hi):
         return None
+    from scipy.optimize import brentq  # lazy: `vrest --help` should not load scipy
+
     return float(brentq(total, -400.0, 400.0, xtol=1e-10))
 
 

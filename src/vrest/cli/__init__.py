@@ -8,6 +8,7 @@ Heavy imports happen inside the command functions, so ``vrest --help`` stays fas
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -58,7 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        # The command is done: keep the interpreter's final garbage collection from walking
+        # every object numba and scipy created (about 0.25 s of a short command's exit).
+        gc.freeze()
+        return status
     except VrestError as exc:
         print(f"vrest {args.command}: error: {exc}", file=sys.stderr)
         return 2

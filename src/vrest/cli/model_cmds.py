@@ -110,9 +110,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.json:
         _dump(summary)
         return 0
+    solver = summary["solver"]
+    evals = f", {solver['nfev']} right-hand-side evaluations" if solver["nfev"] else ""
     print(f"{args.preset} through protocol {protocol.name}: {tc.t.size} points to "
-          f"{summary['t_end_s']:g} s ({summary['solver']['method']}, {summary['solver']['nfev']} "
-          "right-hand-side evaluations)")
+          f"{summary['t_end_s']:g} s ({solver['method']}, rtol {solver['rtol']:g}{evals})")
     for t, label in tc.events:
         print(f"  at {t:>8g} s  {label}")
     print(f"end: V = {summary['V_mV']:.3f} mV; " + ", ".join(
