@@ -11,7 +11,7 @@ Prints markdown tables:
   (SciPy BDF, rtol 1e-10, 1e6 s), which checks the root finder independently.
 - S1-ss scaling: grids of about 1,000, 10,000 and 100,000 cells over the same ranges.
 - S1-P1: cells 0..999 of S1 through P1 from the RPL-1 initial state in one batched
-  ``vrest.simulate`` call (SciPy BDF, block-diagonal Jacobian sparsity, rtol 1e-7), with V
+  ``vrest.simulate`` call (its default: each cell by the compiled LSODA, on threads), with V
   output every 60 s; accuracy: max |dV| over a sample of cells and every output time against
   single-cell tight solves (BDF, rtol 1e-11, atol 1e-12), DESIGN.md's 0.01 mV criterion.
 - S1-P1 scaling: 10, 100 and 1,000 cells.

@@ -30,7 +30,7 @@ from vrest.model import Model
 
 FloatArray = NDArray[np.float64]
 
-try:  # numba is a dependency; without it, simulate() falls back to SciPy's BDF
+try:  # numba is a dependency; without it (or numbalsoda), simulate() uses SciPy's BDF
     import numba
 except ImportError:  # pragma: no cover
     numba = None

@@ -1,4 +1,5 @@
-"""Time courses: existing stiff solvers (SciPy's BDF, Radau, LSODA), restarted at events."""
+"""Time courses: existing stiff solvers, restarted at events: a compiled LSODA on the compiled
+model (vrest.fast, the default), or SciPy's BDF, Radau and LSODA on the vectorised model."""
 
 from __future__ import annotations
 
