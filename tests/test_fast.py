@@ -41,12 +41,29 @@ def test_cfunc_called_from_c_equals_rhs() -> None:
 
     model = Model(vrest.load_cell("dusterwald2018"))
     params = fast.pack(model)
-    y = model.y0[0] * 1.05
+    core = model.layout.out.start  # LSODA integrates the state without the out_* columns
+    y = np.ascontiguousarray(model.y0[0, :core] * 1.05)
     du = np.zeros_like(y)
     proto = ctypes.CFUNCTYPE(None, ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p,
                              ctypes.c_void_p)(fast.rhs_cfunc.address)
     proto(0.0, y.ctypes.data, du.ctypes.data, params.ctypes.data)
     assert np.array_equal(du, fast.rhs(y, 0.0, params))
+
+
+@pytest.mark.parametrize("cell", _cells()[-3:], ids=lambda c: c.name)
+def test_rhs_without_out_columns_uses_the_conserved_totals(cell: vrest.Cell) -> None:
+    """Leaving out the out_* columns changes nothing: the outside amounts follow from each
+    ion's conserved total (finite bath), or do not feed back (infinite bath)."""
+    model = Model(cell)
+    core = model.layout.out.start
+    rng = np.random.default_rng(3)
+    y = model.y0[0].copy()
+    moved = rng.uniform(-0.1, 0.1, 4) * y[:4]
+    y[:4] += moved
+    y[core:] -= moved  # what left the cell is outside: totals unchanged
+    params = fast.pack(model)  # totals of the starting state
+    full = fast.rhs(y, 0.0, params)
+    assert np.allclose(fast.rhs(y[:core].copy(), 0.0, params), full[:core], rtol=1e-12, atol=0)
 
 
 def test_pack_of_a_batch_equals_packs_of_single_cells() -> None:

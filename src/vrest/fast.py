@@ -73,7 +73,9 @@ P_PUMP = 19  # i_max, K_K, K_Na, scale
 P_PMCA = 23  # i_max, K_m, scale (scale 0 when absent)
 P_WATERP = 26  # P_f, v_w
 P_SOURCE = 28  # rate
-P_NLEAK, P_NTRANS, P_ROWS = 29, 30, 31
+P_NLEAK, P_NTRANS = 29, 30
+P_TOTAL = 31  # 4 entries: each ion's amount inside + outside (conserved within a segment)
+P_ROWS = 35
 LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic), P or g, scale
 TRANS_ROW = 7  # stoich Na, K, Cl, Ca, strength kind (0 U, 1 g), U or g, scale
 
@@ -109,18 +111,21 @@ def _rows(model: Model) -> list[Any]:
             *leak, *trans]
 
 
-def pack(model: Model) -> FloatArray:
-    """The packed parameter vectors of a Model: (L,) for one cell, (B, L) for a batch."""
+def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
+    """The packed parameter vectors of a Model: (L,) for one cell, (B, L) for a batch. ``y``
+    (B, n), default the model's starting state, gives each ion's conserved total."""
     lay = model.layout
     rows = _rows(model)
+    y = model.y0 if y is None else np.asarray(y, dtype=float).reshape(model.y0.shape)
+    totals = (y[:, :4] + y[:, lay.out]).T
     head = [model.area0, model.volume0, model.f_side, model.temperature, model.x_out0,
             model.ratio if model.finite_bath else 0.0, model.z_x, model.mv_per_charge,
             *model.c_out0.T, float(model.area_rule_code), float(lay.i_w is not None),
             float(model.finite_bath), float(lay.i_w if lay.i_w is not None else -1),
             float(lay.out.start), *rows[:2]]
     b = model.batch_size
-    table = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in head + rows[2:]],
-                     axis=-1)
+    cols = head + rows[2:14] + [*totals] + rows[14:]
+    table = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in cols], axis=-1)
     return table[0] if b == 1 else table
 
 
@@ -138,6 +143,7 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     has_w = p[P_WATER] == 1.0
     finite = p[P_FINITE] == 1.0
     i_w, out = int(p[P_IW]), int(p[P_OUT])
+    has_out = y.shape[0] > out  # the out_* columns may be left out (they follow from the totals)
     w = y[i_w] if has_w else 1.0
     area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
     vol0, t_k, ratio = p[P_VOL0], p[P_T], p[P_RATIO]
@@ -145,7 +151,10 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     co = np.empty(4)
     for i in range(4):
         ci[i] = y[i] / w
-        co[i] = y[out + i] / (ratio - (w - 1.0)) if finite else p[P_COUT + i]
+        if finite:  # outside amount: its state column, or the conserved total minus inside
+            co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
+        else:
+            co[i] = p[P_COUT + i]
     x_in = y[4] / w
     x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
     v = 1e-3 * y[5] * p[P_AREA0] / area
@@ -189,7 +198,8 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     charge = 0.0
     for i in range(4):
         dy[i] = -flux[i] / vol0
-        dy[out + i] = flux[i] / vol0
+        if has_out:
+            dy[out + i] = flux[i] / vol0
         charge += _valence(i) * dy[i]
     dy[4] = -flux[4] / vol0
     dy[5] = p[P_MVPC] * (charge + p[P_ZX] * dy[4])
@@ -234,10 +244,11 @@ AVAILABLE = AVAILABLE and _LSODA is not None
 
 
 def _rhs_c(t, u, du, p):  # type: ignore[no-untyped-def]
-    """rhs with LSODA's C calling convention: du = f(t, u) for the packed parameters p."""
+    """rhs with LSODA's C calling convention: du = f(t, u) for the packed parameters p, over the
+    state without its out_* columns (ion + out_ion is conserved, so they follow afterwards)."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
-    n = int(head[P_OUT]) + 4
+    n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
     d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
     out = numba.carray(du, (n,))
     for i in range(n):
@@ -268,12 +279,13 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
                   atol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
     states (T, B, n) and which cells succeeded. Cells run in parallel threads."""
-    params = pack(model).reshape(model.batch_size, -1)
+    params = pack(model, y).reshape(model.batch_size, -1)
+    core = model.layout.out.start
     out = np.empty((times.size, *y.shape))
     ok = np.zeros(y.shape[0], bool)
 
     def one(b: int) -> None:
-        out[:, b], ok[b] = lsoda(y[b], times, params[b], rtol, atol)
+        out[:, b, :core], ok[b] = lsoda(y[b, :core], times, params[b], rtol, atol)
 
     if y.shape[0] == 1:
         one(0)
@@ -282,4 +294,6 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
 
         with ThreadPoolExecutor(max_workers=min(y.shape[0], os.cpu_count() or 1)) as pool:
             list(pool.map(one, range(y.shape[0])))
+    # each ion's inside + outside amount is conserved: out(t) = in(0) + out(0) - in(t)
+    out[:, :, core:] = (y[:, :4] + y[:, core:])[None] - out[:, :, :4]
     return out, ok
