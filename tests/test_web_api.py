@@ -328,18 +328,25 @@ def test_no_steady_state_is_a_clear_422(client):
 
 
 def test_guide_steps(client):
+    """The guided mode shows the steps of `vrest story`, with the same numbers."""
+    from vrest.story import run_story
+
     data = ok(client.get("/api/guide", params={"preset": "lecture"}))
     steps = data["steps"]
-    assert [s["step"] for s in steps] == list(range(8))
-    assert steps[0]["numbers"]["V_end_mV"] == pytest.approx(0.0, abs=1e-9)
-    # step 1: the bare anions give the lecture's -5 mV; with counter-ions V stays 0
-    assert steps[1]["numbers"]["V_end_mV"] == pytest.approx(-5.0, abs=0.05)
-    assert steps[1]["numbers"]["V_neutral_mV"] == pytest.approx(0.0, abs=1e-6)
+    assert [s["key"] for s in steps] == ["0", "1a", "1b", "2", "3", "4", "5", "6", "7", "real"]
+    assert [s["step"] for s in steps] == list(range(10))
+    n = {s["key"]: s["numbers"] for s in steps}
+    assert n["0"]["V_end_mV"] == pytest.approx(0.0, abs=1e-9)
+    # step 1a: the bare anions give the lecture's -5 mV; 1b: with counter-ions V stays 0
+    assert n["1a"]["V_end_mV"] == pytest.approx(-5.0, abs=0.05)
+    assert n["1b"]["V_end_mV"] == pytest.approx(0.0, abs=1e-6)
     # with the Cl- leak only, Cl- is passive: E_Cl = V; KCC2 then puts E_Cl below V
-    s5, s6 = steps[5]["numbers"], steps[6]["numbers"]
-    assert s5["E_Cl_mV"] == pytest.approx(s5["V_end_mV"], abs=0.5)
-    assert s6["E_Cl_mV"] < s6["V_end_mV"] - 1
+    assert n["5"]["E_Cl_mV"] == pytest.approx(n["5"]["V_end_mV"], abs=0.5)
+    assert n["6"]["E_Cl_mV"] < n["6"]["V_end_mV"] - 1
+    story = run_story("lecture").to_dict()
+    assert n["real"]["V_end_mV"] == pytest.approx(story["real"]["end"]["V_mV"], abs=1e-12)
     assert all(s["text"] for s in steps)
+    assert all(t > 0 for s in steps for t in s["series"]["t"])  # a log time axis
     bad(client.get("/api/guide", params={"preset": "x/../y"}))
     bad(client.get("/api/guide", params={"preset": "nope"}))
 

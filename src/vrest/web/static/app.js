@@ -444,8 +444,8 @@ async function loadGuide() {
 }
 function renderStep() {
   const st = guide.steps[state.step];
-  $("step-label").textContent = `step ${st.step} of ${guide.steps.length - 1}`;
-  $("step-title").textContent = `${st.step}. ${st.title}`;
+  $("step-label").textContent = `step ${st.key} (${st.step + 1} of ${guide.steps.length})`;
+  $("step-title").textContent = `${st.key}. ${st.title}`;
   $("step-what").textContent = st.what;
   $("step-lecture").textContent = st.lecture;
   $("step-model").textContent = `V = ${mV(st.numbers.V_end_mV)} mV; E_K ${mV(st.numbers.E_K_mV)}, E_Na ${mV(st.numbers.E_Na_mV)}, E_Cl ${mV(st.numbers.E_Cl_mV)}, E_Ca ${mV(st.numbers.E_Ca_mV)} mV`;
