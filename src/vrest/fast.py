@@ -62,8 +62,8 @@ if AVAILABLE:
     _area = _inline(kernels.area_factor)
 
 
-# Layout of the packed parameter vector (one float64 array; integers stored as floats), so that
-# each call from LSODA passes a single array (numba's dispatch cost grows with the argument count).
+# Layout of the packed parameter vector (one float64 array; integers stored as floats): LSODA's
+# callback receives its parameters as a single pointer to doubles.
 P_AREA0, P_VOL0, P_FSIDE, P_T, P_XOUT, P_RATIO, P_ZX, P_MVPC = range(8)
 P_COUT = 8  # 4 entries: bath Na, K, Cl, Ca (infinite bath)
 # area rule, has water, finite bath, index of w, start of out columns, pump law (-1: none),
