@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from vrest.cli.output import print_json
+from vrest.cli.parsing import load_cell_with_settings, parse_named
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -26,33 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 # ---------------------------------------------------------------------------- shared pieces
 
 
-def parse_named(items: list[str] | None, option: str) -> dict[str, float]:
-    """``NAME=VALUE`` items (repeatable, comma-separated) -> {dotted name: float}."""
-    from vrest.cli.parsing import parse_number
-
-    out: dict[str, float] = {}
-    for item in items or []:
-        for part in (p.strip() for p in item.split(",")):
-            if not part:
-                continue
-            name, sep, text = part.partition("=")
-            if not sep or not name.strip() or not text.strip():
-                raise ParameterError(f"{option}: {part!r} is malformed; expected NAME=VALUE, "
-                                     f"e.g. {option} ljp=5")
-            out[name.strip()] = parse_number(text, f"{option} {name.strip()}")
-    return out
-
-
 def _names(items: list[str] | None) -> list[str]:
     return [n.strip() for item in items or [] for n in item.split(",") if n.strip()]
-
-
-def _cell(args: argparse.Namespace) -> Any:
-    from vrest.preset_cells import load_cell
-
-    cell = load_cell(args.preset)
-    settings = parse_named(args.set, "--set")
-    return cell.with_parameters(settings) if settings else cell
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -116,7 +92,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from vrest.cli.parsing import parse_number
     from vrest.fit import fit
 
-    result = fit(args.data, _cell(args), _names(args.free), model=args.model,
+    result = fit(args.data, load_cell_with_settings(args), _names(args.free), model=args.model,
                  fixed=parse_named(args.fix, "--fix"), start=parse_named(args.start, "--start"),
                  replace=args.replace, level=parse_number(args.level, "--level"))
     if args.plot:
@@ -191,7 +167,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
     if args.top is not None and args.top < 1:
         raise ParameterError(f"--top: {args.top} is not allowed; give a whole number >= 1")
-    sens = sensitivity(_cell(args), _names(args.params) if args.params else None)
+    sens = sensitivity(load_cell_with_settings(args), _names(args.params) if args.params else None)
     if args.plot:
         _save_figure(sens.plot(top=args.top or 12, by=args.by), args.plot)
     if args.json:
@@ -242,7 +218,7 @@ def run_experiment(args: argparse.Namespace) -> int:
     seed = None if args.seed is None else parse_number(args.seed, "--seed")
     if seed is not None and (seed != int(seed) or seed < 0):
         raise ParameterError(f"--seed: {args.seed!r} is not allowed; give a whole number >= 0")
-    exp = kout_experiment(_cell(args), k_from=parse_number(args.k_from, "--from", "mM"),
+    exp = kout_experiment(load_cell_with_settings(args), k_from=parse_number(args.k_from, "--from", "mM"),
                           k_to=parse_number(args.k_to, "--to", "mM"), points=points,
                           noise_mV=parse_number(args.noise, "--noise", "mV"),
                           seed=None if seed is None else int(seed), replace=args.replace,

@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+from vrest.cli.parsing import load_cell_with_settings
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -47,23 +48,6 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
-def parse_settings(items: list[str]) -> dict[str, float]:
-    """``NAME=VALUE`` items -> {dotted name: float}; malformed items raise ParameterError."""
-    out: dict[str, float] = {}
-    for item in items:
-        for part in item.split(","):
-            name, sep, text = part.partition("=")
-            if not sep or not name.strip() or not text.strip():
-                raise ParameterError(f"--set: {part!r} is malformed; expected NAME=VALUE, "
-                                     "e.g. --set bath.K=10 (see `vrest params`)")
-            try:
-                value = float(text)
-            except ValueError:
-                raise ParameterError(f"--set {name.strip()}: {text.strip()!r} is not a number") from None
-            out[name.strip()] = value
-    return out
-
-
 def _number(text: str | None, option: str) -> float | None:
     if text is None:
         return None
@@ -74,15 +58,6 @@ def _number(text: str | None, option: str) -> float | None:
     if not math.isfinite(value) or value <= 0:
         raise ParameterError(f"{option}: {text} s is not allowed; must be finite and > 0")
     return value
-
-
-def load_cell_with_settings(args: argparse.Namespace) -> Any:
-    """The preset's cell with every --set applied."""
-    from vrest.preset_cells import load_cell
-
-    cell = load_cell(args.preset)
-    settings = parse_settings(args.set)
-    return cell.with_parameters(settings) if settings else cell
 
 
 def _dump(data: Any) -> None:

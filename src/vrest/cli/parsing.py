@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from vrest import ions
 from vrest.constants import T_MAX_K, T_MIN_K, ZERO_C
@@ -117,3 +118,27 @@ def parse_permeabilities(
                 f"{option} {ion}: {p:g} is not allowed; permeabilities must be >= 0"
             )
     return out
+
+
+def parse_named(items: list[str] | None, option: str) -> dict[str, float]:
+    """``NAME=VALUE`` items (repeatable, comma-separated) -> {dotted name: float}."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        for part in (p.strip() for p in item.split(",")):
+            if not part:
+                continue
+            name, sep, text = part.partition("=")
+            if not sep or not name.strip() or not text.strip():
+                raise ParameterError(f"{option}: {part!r} is malformed; expected NAME=VALUE, "
+                                     f"e.g. {option} bath.K=10 (see `vrest params`)")
+            out[name.strip()] = parse_number(text, f"{option} {name.strip()}")
+    return out
+
+
+def load_cell_with_settings(args: Any) -> Any:
+    """The cell of ``args.preset`` with every ``--set NAME=VALUE`` (``args.set``) applied."""
+    from vrest.preset_cells import load_cell
+
+    cell = load_cell(args.preset)
+    settings = parse_named(args.set, "--set")
+    return cell.with_parameters(settings) if settings else cell
