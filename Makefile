@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-myokit venv system-deps clean
+.PHONY: demo test lint bench bench-myokit bench-solver-swap venv system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,23 @@ bench-myokit: $(STAMP)
 	fi
 	$(BIN)/pip install --quiet myokit
 	$(BIN)/python benchmarks/run.py
+
+# Optional: the compiled solver before (numbalsoda's LSODA, vrest at BEFORE_REV) and after
+# (CyRK's LSODA) in one run. numbalsoda has no wheel for Python 3.11+: this target installs
+# Debian's gfortran just long enough to build it, then removes it again (vrest needs neither).
+BEFORE_REV ?= 43d1ae3
+bench-solver-swap: $(STAMP)
+	@if ! $(BIN)/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('numbalsoda') is None)"; then \
+		added=0; \
+		if ! command -v gfortran >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gfortran >/dev/null && added=1; \
+		fi; \
+		$(BIN)/pip install --quiet numbalsoda; status=$$?; \
+		if [ $$added = 1 ]; then DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq gfortran 'gfortran-*' >/dev/null; fi; \
+		[ $$status = 0 ]; \
+	fi
+	rm -rf build/before && mkdir -p build/before && git archive $(BEFORE_REV) src | tar -x -C build/before
+	$(BIN)/python benchmarks/solver_swap.py --before build/before/src
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
