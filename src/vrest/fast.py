@@ -126,7 +126,9 @@ def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
             float(lay.out.start), *rows[:2]]
     b = model.batch_size
     cols = head + rows[2:14] + [*totals] + rows[14:]
-    table = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in cols], axis=-1)
+    table = np.empty((b, len(cols)))
+    for j, x in enumerate(cols):  # each a float or a (B,) / (1,) array
+        table[:, j] = x
     return table[0] if b == 1 else table
 
 
