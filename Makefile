@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-myokit venv system-deps clean
+.PHONY: demo test docs lint bench bench-myokit venv system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[web,sweep,test]"
+	$(BIN)/pip install --quiet -e ".[web,sweep,test,docs]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -37,6 +37,11 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks $(wildcard examples)
 
+# The documentation site, built into site/ (warnings are errors). `make test` builds it too,
+# in tests/test_docs.py.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
+
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
 
@@ -52,4 +57,4 @@ bench-myokit: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info site
