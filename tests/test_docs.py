@@ -162,6 +162,7 @@ def _pycon(block: str, where: str, namespace: dict) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report: list[str] = []
     runner.run(test, out=report.append, clear_globs=False)
+    namespace.update(test.globs)  # DocTest works on a copy: keep its names for later blocks
     assert runner.failures == 0, "".join(report)
 
 
