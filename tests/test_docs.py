@@ -36,7 +36,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -106,7 +106,7 @@ def _trim(lines: list[str]) -> list[str]:
 def output_matches(documented: str, actual: str) -> bool:
     doc, act = _trim(documented.splitlines()), _trim(actual.splitlines())
 
-    @lru_cache(maxsize=None)
+    @cache
     def match(i: int, j: int) -> bool:
         if i == len(doc):
             return j == len(act)
