@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-myokit bench-solver-swap venv system-deps clean
+.PHONY: demo test docs lint bench bench-myokit bench-solver-swap venv system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(BIN)/python:
 
 # Every dependency from wheels (--only-binary=:all:): no compiler is needed on any machine.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet --only-binary=:all: -e ".[web,sweep,test]"
+	$(BIN)/pip install --quiet --only-binary=:all: -e ".[web,sweep,test,docs]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -43,6 +43,11 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks $(wildcard examples)
+
+# The documentation site, built into site/ (warnings are errors). `make test` builds it too,
+# in tests/test_docs.py.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --site-dir site
 
 test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -q
@@ -76,4 +81,4 @@ bench-solver-swap: $(STAMP)
 	$(BIN)/python benchmarks/solver_swap.py --before build/before/src
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info site

@@ -3,7 +3,7 @@
 Myokit is not a vrest dependency. Install it (and Debian's SUNDIALS) to run this benchmark:
 ``apt-get install libsundials-dev && .venv/bin/pip install myokit``; `make bench-myokit`.
 The RPL-1 equations are written again below in Myokit's own language: this is the comparison
-model, not part of vrest. State (Na_i, K_i, Cl_i, Ca_i, V): C_m A dV/dt = -I_total (DESIGN.md 4).
+model, not part of vrest. State (Na_i, K_i, Cl_i, Ca_i, V): C_m A dV/dt = -I_total (docs/explanation/benchmarks.md, RPL-1).
 """
 
 from __future__ import annotations

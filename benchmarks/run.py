@@ -1,4 +1,4 @@
-"""Benchmarks of one cell: RPL-1 through protocol P1 (DESIGN.md sections 4 and 6).
+"""Benchmarks of one cell: RPL-1 through protocol P1 (defined in docs/explanation/benchmarks.md).
 
 Run with `make bench` (or `.venv/bin/python benchmarks/run.py`). Prints, in one table:
 P1 warm time (median of repeats), first P1 as a whole process (import + run, median of 3),

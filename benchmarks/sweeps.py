@@ -1,4 +1,4 @@
-"""Benchmarks of many cells: S1-ss and S1-P1 (DESIGN.md sections 4 and 6), and how they scale.
+"""Benchmarks of many cells: S1-ss and S1-P1 (docs/explanation/benchmarks.md), and how they scale.
 
     .venv/bin/python benchmarks/sweeps.py            # everything (about two minutes)
     .venv/bin/python benchmarks/sweeps.py --quick    # skips 100,000 cells and the P1 scaling
@@ -13,7 +13,7 @@ Prints markdown tables:
 - S1-P1: cells 0..999 of S1 through P1 from the RPL-1 initial state in one batched
   ``vrest.simulate`` call (its default: each cell by the compiled LSODA, on threads), with V
   output every 60 s; accuracy: max |dV| over a sample of cells and every output time against
-  single-cell tight solves (BDF, rtol 1e-11, atol 1e-12), DESIGN.md's 0.01 mV criterion.
+  single-cell tight solves (BDF, rtol 1e-11, atol 1e-12), the 0.01 mV criterion of docs/explanation/benchmarks.md.
 - S1-P1 scaling: 10, 100, 1,000 and 10,000 cells.
 
 Times are medians of repeats on this machine (the load average is printed: other processes
@@ -33,12 +33,12 @@ import numpy as np
 
 import vrest
 
-TARGETS = {"S1-ss": 0.05, "S1-P1": 0.4}  # s, DESIGN.md section 6
+TARGETS = {"S1-ss": 0.05, "S1-P1": 0.4}  # s, docs/explanation/benchmarks.md (targets)
 RPL1 = vrest.load_cell("rpl1")
 
 
 def s1_batch(n_a: int = 100, n_b: int = 100) -> dict[str, np.ndarray]:
-    """S1 (DESIGN.md 4): P_Na/P_K linear 0.01..0.20 x K_o log 1..20 mM, cell i = n_b a + b."""
+    """S1 (docs/explanation/benchmarks.md): P_Na/P_K linear 0.01..0.20 x K_o log 1..20 mM, cell i = n_b a + b."""
     a, b = np.meshgrid(1e-6 * np.linspace(0.01, 0.2, n_a), np.geomspace(1, 20, n_b), indexing="ij")
     return {"leak.Na.P": a.ravel(), "bath.K": b.ravel()}
 

@@ -2,7 +2,7 @@
 
 Each request is a new slider value (bath.K stepping as a slider does), so no request is served
 from the cache; the figure is the wall time seen by a client on loopback (HTTP + validation +
-simulate() + JSON). Target (DESIGN.md): p95 <= 100 ms. Also printed: the server's compute time
+simulate() + JSON). Target (docs/explanation/benchmarks.md): p95 <= 100 ms. Also printed: the server's compute time
 alone, and the accuracy of the page's tolerance against a tight solve (rtol 1e-8).
 
     .venv/bin/python benchmarks/web_latency.py [--requests 60]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -258,25 +256,4 @@ def test_parse_assignments():
         parsing.parse_concentrations("K=0", "--in")
 
 
-# ------------------------------------------------------------------ README examples
-
-
-def _readme_examples() -> list[tuple[list[str], str]]:
-    """(argv, documented output) for every `$ vrest ...` line in the README's console blocks."""
-    readme = Path(__file__).resolve().parents[1] / "README.md"
-    examples: list[tuple[list[str], str]] = []
-    for block in re.findall(r"```console\n(.*?)```", readme.read_text(encoding="utf-8"), re.S):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, output = chunk.partition("\n")
-            examples.append((shlex.split(command)[1:], output.strip()))
-    return examples
-
-
-@pytest.mark.parametrize("argv, documented", _readme_examples())
-def test_readme_calculator_examples_run_as_documented(capsys, argv, documented):
-    code = exit_code(argv)
-    out, err = capsys.readouterr()
-    is_error = documented.startswith("vrest ")
-    assert code == (2 if is_error else 0)
-    if argv[0] in ("nernst", "ghk", "explain"):  # deterministic: the README shows the real output
-        assert (err if is_error else out).strip() == documented
+# README and docs examples: run and compared by tests/test_docs.py

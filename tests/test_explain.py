@@ -56,7 +56,7 @@ def test_equilibrium_and_special_cases():
 
 
 def test_calcium_at_minus_120_still_enters():
-    # MISSION: "At -120 mV would Ca2+ be pumped out?" -- passively it enters, far from E_Ca
+    # a viewer question on the lecture: "At -120 mV would Ca2+ be pumped out?" -- passively it enters, far from E_Ca
     p = presets.load("lecture")
     r = ex.explain_ion("Ca", p.inside["Ca"], p.outside["Ca"], -120, p.temperature_K)
     assert r.flux == "in" and r.E_mV == pytest.approx(120, abs=1)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -337,27 +335,7 @@ def test_real_subprocess_round_trip(tmp_path):
     assert bad.returncode == 2 and bad.stderr.startswith("vrest fit: error: unknown parameter")
 
 
-# ------------------------------------------------------------------------ README and example
-
-
-def _readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = text.index("## Fitting: the V-versus-K_o practical")
-    end = text.find("\n## ", start + 3)
-    return text[start:end if end > 0 else None]
-
-
-def test_readme_practical_runs_as_documented(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```shell-session\n(.*?)```", _readme_section(), re.S)
-    assert blocks
-    for block in blocks:
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, documented = chunk.partition("\n")
-            code, out, err = _run(capsys, shlex.split(command)[1:])
-            is_error = documented.startswith("vrest ")
-            assert code == (2 if is_error else 0), (command, err)
-            assert (err if is_error else out).strip() == documented.strip(), command
+# ----------------------------------------------------- the example (docs: tests/test_docs.py)
 
 
 def test_example_script_runs(tmp_path):

@@ -362,9 +362,9 @@ def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
     assert "\033[" not in run.stdout
 
 
-def test_readme_shows_the_real_story_table(lecture):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## The story (make demo)", 1)[1]
+def test_story_tutorial_shows_the_real_story_table(lecture):
+    page = Path(__file__).resolve().parents[1] / "docs" / "tutorials" / "story.md"
+    section = page.read_text(encoding="utf-8")
     table = story_report._table(story_report.SUMMARY_HEADER, story_report.summary_rows(lecture[1]),
                                 left=2)
     for line in table:

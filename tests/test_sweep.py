@@ -333,20 +333,8 @@ def test_progress_bar_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert lines[2].startswith("vrest sweep [" + "#" * 30 + "]")
 
 
-def test_readme_sweep_commands_run_as_documented(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Sweeps"):text.index("\n## ", text.index("## Sweeps") + 5)]
-    commands = [line[2:] for line in section.splitlines() if line.startswith("$ vrest sweep")]
-    assert len(commands) == 3
-    for command in commands:
-        argv = command.replace("/tmp/", f"{tmp_path}/").split()[1:]
-        argv = [str(ROOT / a) if a.startswith("examples/") else a for a in argv]
-        assert main(argv) == 0, command
-        out = capsys.readouterr().out.strip()
-        documented = section[section.index(command) + len(command):].strip().splitlines()
-        expected = [line for line in documented[:4] if not line.startswith(("$", "vrest sweep ["))]
-        first = expected[0].replace("/tmp/", f"{tmp_path}/")
-        assert out.splitlines()[0] == first, (out, first)
+def test_shipped_example_specs_are_valid() -> None:
+    """The docs run both (tests/test_docs.py); here their sizes are checked."""
+    assert sweep.load(ROOT / "examples" / "s1.toml").n_cells == 10_000
     spec = sweep.load(ROOT / "examples" / "s1_p1.toml")  # the other shipped example is valid
     assert spec.n_cells == 1000 and spec.task.times[-1] == 7200.0

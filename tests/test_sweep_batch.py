@@ -12,7 +12,7 @@ RPL1 = vrest.load_cell("rpl1")
 
 
 def s1_grid(n_a: int, n_b: int) -> dict[str, np.ndarray]:
-    """DESIGN.md S1 on a coarser grid: P_Na/P_K 0.01..0.20 (linear) x K_o 1..20 mM (log),
+    """S1 (docs/explanation/benchmarks.md) on a coarser grid: P_Na/P_K 0.01..0.20 (linear) x K_o 1..20 mM (log),
     K_o varying fastest."""
     a, b = np.meshgrid(1e-6 * np.linspace(0.01, 0.2, n_a), np.geomspace(1, 20, n_b), indexing="ij")
     return {"leak.Na.P": a.ravel(), "bath.K": b.ravel()}
@@ -73,7 +73,7 @@ def test_batched_time_courses_equal_single_cells_within_the_solver_tolerance() -
     for i in range(3):
         cell = RPL1.with_parameters({"bath.K": float(ko[i]), "leak.Na.P": float(pna[i])})
         one = vrest.simulate(cell, p1, t_eval=t_eval)
-        # both at rtol 1e-7: agree to ~100 rtol |V| (1e-3 mV), far inside DESIGN's 0.01 mV
+        # both at rtol 1e-7: agree to ~100 rtol |V| (1e-3 mV), far inside the benchmarks' 0.01 mV
         assert np.max(np.abs(batch.V[:, i] - one.V[:, 0])) < 1e-3
 
 
