@@ -90,7 +90,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_fit(args: argparse.Namespace) -> int:
     """`vrest fit`."""
     from vrest.cli.parsing import parse_number
-    from vrest.fit import fit
+    from vrest.fit.fitting import fit
 
     result = fit(args.data, load_cell_with_settings(args), _names(args.free), model=args.model,
                  fixed=parse_named(args.fix, "--fix"), start=parse_named(args.start, "--start"),
@@ -163,7 +163,7 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 def run_sensitivity(args: argparse.Namespace) -> int:
     """`vrest sensitivity`."""
-    from vrest.sensitivity import sensitivity
+    from vrest.fit.sensitivity import sensitivity
 
     if args.top is not None and args.top < 1:
         raise ParameterError(f"--top: {args.top} is not allowed; give a whole number >= 1")
@@ -212,7 +212,7 @@ def _experiment_help(parser: argparse.ArgumentParser) -> Any:
 def run_experiment(args: argparse.Namespace) -> int:
     """`vrest experiment kout`."""
     from vrest.cli.parsing import parse_number
-    from vrest.experiment import kout_experiment
+    from vrest.fit.experiment import kout_experiment
 
     points = parse_number(args.points, "--points")
     seed = None if args.seed is None else parse_number(args.seed, "--seed")

@@ -45,7 +45,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from vrest import sweep
+    from vrest.sweep import runner as sweep
 
     for option in ("x", "y", "color"):
         if getattr(args, option):
@@ -80,7 +80,7 @@ def _workers(text: str | None) -> int | None:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from vrest.sweep_plot import plot_sweep
+    from vrest.sweep.plot import plot_sweep
 
     if not args.directory:
         raise ParameterError("plot: give the sweep directory: vrest sweep plot DIR --x NAME "

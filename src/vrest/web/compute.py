@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest import equations as eq
-from vrest.cell import Cell
-from vrest.constants import E_CHARGE, N_A, ZERO_C
 from vrest.errors import SolverError
-from vrest.explain import explain_ion, resting_summary
-from vrest.mechanisms import GHKLeak, OhmicLeak
-from vrest.model import Model
-from vrest.protocol import Protocol
-from vrest.simulate import simulate
-from vrest.steady import steady_state
+from vrest.model.cell import Cell
+from vrest.model.explain import explain_ion, resting_summary
+from vrest.model.mechanisms import GHKLeak, OhmicLeak
+from vrest.model.protocol import Protocol
+from vrest.model.rhs import Model
+from vrest.physics import equations as eq
+from vrest.physics.constants import E_CHARGE, N_A, ZERO_C
+from vrest.solve.simulate import simulate
+from vrest.solve.steady import steady_state
 from vrest.web import schemas
 from vrest.web.cells import build_cell
 

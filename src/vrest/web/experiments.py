@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest import equations as eq
-from vrest.cell import Cell
-from vrest.constants import N_A, ZERO_C
 from vrest.errors import ParameterError
-from vrest.explain import format_mV
-from vrest.model import I_V, I_X, Model
-from vrest.protocol import Event, Protocol, segments
-from vrest.steady import steady_state
+from vrest.model.cell import Cell
+from vrest.model.explain import format_mV
+from vrest.model.protocol import Event, Protocol, segments
+from vrest.model.rhs import I_V, I_X, Model
+from vrest.physics import equations as eq
+from vrest.physics.constants import N_A, ZERO_C
+from vrest.solve.steady import steady_state
 from vrest.web import compute
 
 EVENT_T = 1e-6  # s

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from vrest import story, story_text
+from vrest.story import steps as story
+from vrest.story import text as story_text
 from vrest.web import compute
 
 IONS = compute.IONS
