@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from vrest.errors import ParameterError, UnknownNameError, VrestError
 from vrest.physics import equations as eq
+from vrest.physics import zero_current
 from vrest.physics.constants import F, R
 from vrest.physics.geometry import Geometry
 from vrest.physics.ions import Ion
@@ -97,8 +98,8 @@ def test_ghk_voltage_accepts_aliases_and_ion_objects():
 def test_zero_current_with_calcium_matches_numeric_root_and_zero_current():
     perm = {**PERM, "Ca": 0.5}
     v = float(eq.zero_current_potential(perm, INSIDE, OUTSIDE, T37))
-    species = eq._permeant_species(perm, INSIDE, OUTSIDE)
-    v_num = float(1e3 * R * T37 / F * eq._zero_current_u_numeric(species))
+    species = zero_current._permeant_species(perm, INSIDE, OUTSIDE)
+    v_num = float(1e3 * R * T37 / F * zero_current._zero_current_u_numeric(species))
     assert v == pytest.approx(v_num, abs=1e-9)
     total = sum(
         eq.ghk_current(p * 1e-6, Z[i], INSIDE[i], OUTSIDE[i], v, T37) for i, p in perm.items()

@@ -107,7 +107,7 @@ def _add_nernst(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def _run_nernst(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
     from vrest.physics import ions
-    from vrest.physics.equations import nernst
+    from vrest.physics.nernst import nernst
 
     if args.z is not None:
         z = parsing.parse_number(args.z, "--z")

@@ -201,7 +201,7 @@ class GHKModel:
 
     def predict(self, values: Mapping[str, FloatArray], strict: bool = True) -> FloatArray:
         """V (M, N) mV for M parameter sets (``values``: name -> (M,), others at base)."""
-        from vrest.physics.equations import zero_current_potential
+        from vrest.physics.zero_current import zero_current_potential
 
         p = {k: np.asarray(values.get(k, info.value), dtype=float).reshape(-1, 1)
              for k, info in self.params.items()}

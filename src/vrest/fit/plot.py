@@ -30,7 +30,7 @@ def _grid_bath(result: Any) -> dict[str, np.ndarray]:
 
 
 def _nernst_k(result: Any, grid_bath: dict[str, np.ndarray]) -> tuple[np.ndarray, str]:
-    from vrest.physics.equations import nernst
+    from vrest.physics.nernst import nernst
 
     values = {**result.cell.values(), **result.fixed, **result.best()}
     k_in = float(values["inside.K"])

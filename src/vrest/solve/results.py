@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import Model
 from vrest.physics.constants import N_A, F
-from vrest.physics.equations import nernst_si
+from vrest.physics.nernst import nernst_si
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")

@@ -30,7 +30,7 @@ from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
 from vrest.model.rhs import I_V, I_X, Model
 from vrest.physics.constants import N_A, F
-from vrest.physics.equations import nernst_si
+from vrest.physics.nernst import nernst_si
 from vrest.solve.steady_newton import Result, newton, refine
 
 FloatArray = NDArray[np.float64]

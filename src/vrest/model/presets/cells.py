@@ -37,7 +37,7 @@ from vrest.model.mechanisms.leak import GHKLeak
 from vrest.model.mechanisms.pumps import NaKPump
 from vrest.model.mechanisms.transporters import KCC2, NCX
 from vrest.model.presets import loader as presets
-from vrest.physics.equations import zero_current_potential
+from vrest.physics.zero_current import zero_current_potential
 
 P_K_DEFAULT = 1e-6  # cm/s, DESIGN.md RPL-1
 CA_RATIO_DEFAULT = 1e-5  # P_Ca / P_K, DESIGN.md RPL-1
