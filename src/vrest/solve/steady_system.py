@@ -14,6 +14,8 @@ from vrest.model.rhs import I_V, I_X, Model
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
+
+
 class _Reduced:
     """The reduced system on the conserved manifold.
 

@@ -6,8 +6,9 @@
 """
 
 from vrest.sweep.runner import Job, SweepResult, compute, job, run
-from vrest.sweep.spec import OUTPUTS, STEADY_ONLY, SweepSpec, Task, from_dict, load
+from vrest.sweep.spec import SweepSpec, from_dict, load
 from vrest.sweep.store import SweepStore
+from vrest.sweep.task import OUTPUTS, STEADY_ONLY, Task
 
 __all__ = ["OUTPUTS", "STEADY_ONLY", "Job", "SweepResult", "SweepSpec", "SweepStore", "Task",
            "compute", "from_dict", "job", "load", "run"]

@@ -28,8 +28,9 @@ from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, VrestError
 from vrest.model.cell import Cell
-from vrest.sweep.spec import OUTPUTS, STEADY_ONLY, SweepSpec, Task, from_dict, load
+from vrest.sweep.spec import SweepSpec, from_dict, load
 from vrest.sweep.store import SweepStore
+from vrest.sweep.task import OUTPUTS, STEADY_ONLY, Task
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")

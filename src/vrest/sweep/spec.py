@@ -30,13 +30,14 @@ A spec is a TOML file (see ``examples/s1.toml``)::
 File problems raise PresetError naming the file and the key; parameter values out of range
 raise ParameterError (name, value, allowed range); unknown names raise UnknownNameError
 listing the valid ones.
+
+The [[vary]] tables are read in :mod:`.vary`, the [task] table in :mod:`.task`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,88 +48,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest.errors import ParameterError, PresetError, VrestError, unknown
+from vrest.errors import ParameterError, PresetError, VrestError
 from vrest.model.cell import INSIDE_SPECS, Cell
-from vrest.model.protocol import Protocol
+from vrest.sweep.spec_values import _choice, _integer, _keys, _number, _table
+from vrest.sweep.task import Task, _task
+from vrest.sweep.vary import MAX_CELLS, MODES, RANGES, Vary, _count, _sample, _vary
 
 FloatArray = NDArray[np.float64]
 
-MODES = ("grid", "zip", "random", "latin")
-LISTS = ("values", "linspace", "geomspace")
-RANGES = ("uniform", "loguniform")
-KINDS = ("steady", "protocol")
-STARTS = ("initial", "steady")
-MAX_CELLS = 10_000_000
 DEFAULT_CHUNK = 2000
 TOP_KEYS = ("name", "description", "cell", "chunk_size", "set", "sampling", "vary", "task")
-
-#: output name -> (column stem, unit)
-OUTPUTS: dict[str, tuple[str, str]] = {
-    "V": ("V_mV", "mV"),
-    **{f"E_{ion}": (f"E_{ion}_mV", "mV") for ion in ("Na", "K", "Cl", "Ca")},
-    **{f"{ion}_i": (f"{ion}_i_mM", "mM") for ion in ("Na", "K", "Cl", "Ca")},
-    "X_i": ("X_i_mM", "mM"),
-    "volume": ("volume_rel", "1"),
-    "atp": ("atp_per_s", "ATP molecules/s"),
-    "I_total": ("I_total_pA", "pA (outward +)"),
-}
-STEADY_ONLY = {"stable": ("stable", "bool"), "tau_slowest": ("tau_slowest_s", "s")}
-DEFAULT_OUTPUTS = {
-    "steady": ("V", "E_Na", "E_K", "E_Cl", "E_Ca", "Na_i", "K_i", "Cl_i", "Ca_i", "volume",
-               "atp", "stable"),
-    "protocol": ("V", "E_K", "E_Cl", "Na_i", "K_i", "Cl_i"),
-}
-
-
-@dataclass(frozen=True)
-class Vary:
-    """One varied parameter: its dotted name and how its values are made."""
-
-    name: str
-    kind: str  # one of LISTS or RANGES
-    args: tuple[float, ...]
-
-    @property
-    def log(self) -> bool:
-        """Whether the values are spaced (or drawn) logarithmically."""
-        return self.kind in ("geomspace", "loguniform")
-
-    def values(self) -> FloatArray:
-        """The list of values (list kinds only)."""
-        if self.kind == "values":
-            return np.asarray(self.args, dtype=float)
-        start, stop, num = self.args
-        make = np.linspace if self.kind == "linspace" else np.geomspace
-        return make(start, stop, int(num))
-
-    def scale(self, q: FloatArray) -> FloatArray:
-        """Map uniform samples q in [0, 1) onto this range (range kinds only)."""
-        lo, hi = self.args
-        if self.kind == "loguniform":
-            return np.exp(np.log(lo) + q * (np.log(hi) - np.log(lo)))
-        return lo + q * (hi - lo)
-
-
-@dataclass(frozen=True)
-class Task:
-    """What is computed for each cell."""
-
-    kind: str
-    outputs: tuple[str, ...]
-    protocol: Protocol | None = None
-    protocol_ref: str = ""
-    start: str = "initial"
-    times: tuple[float, ...] = ()
-    rtol: float = 1e-7
-
-    def columns(self, mechanisms: tuple[str, ...]) -> dict[str, str]:
-        """Output column -> unit, in table order."""
-        stems = {**OUTPUTS, **STEADY_ONLY,
-                 **{f"I_{m}": (f"I_{m}_pA", "pA (outward +)") for m in mechanisms}}
-        cols = [stems[o] for o in self.outputs]
-        if self.kind == "steady":
-            return dict(cols)
-        return {f"{stem}_at_{t:g}s": unit for t in self.times for stem, unit in cols}
 
 
 @dataclass(frozen=True)
@@ -250,37 +179,6 @@ def _build(data: Mapping[str, Any], where: str, base_dir: Path, text: str,
     return spec
 
 
-def _keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    extra = sorted(set(table) - set(allowed))
-    if extra:
-        raise PresetError(f"{where}: unknown keys {extra}; allowed: {list(allowed)}")
-
-
-def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        raise PresetError(f"[{key}] must be a table")
-    return value
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ParameterError(f"{name}: {value!r} is not a finite number")
-    return float(value)
-
-
-def _integer(value: Any, name: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ParameterError(f"{name}: {value!r} is not allowed; must be an integer in [{lo}, {hi}]")
-    return int(value)
-
-
-def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ParameterError(f"{name}: {value!r} is not allowed; choose one of {', '.join(allowed)}")
-    return str(value)
-
-
 def _cell(ref: Any, base_dir: Path) -> tuple[str, Cell]:
     from vrest.model.presets import loader as presets
     from vrest.model.presets.cells import load_cell
@@ -292,120 +190,6 @@ def _cell(ref: Any, base_dir: Path) -> tuple[str, Cell]:
     return ref, load_cell(local if local.suffix == ".toml" and local.exists() else ref)
 
 
-def _vary(items: Any, cell: Cell) -> tuple[Vary, ...]:
-    if not isinstance(items, list) or not items:
-        raise PresetError("[[vary]]: give at least one varied parameter, e.g. [[vary]] name = "
-                          "\"bath.K\" geomspace = [1, 20, 10]")
-    specs = cell.specs() | INSIDE_SPECS
-    out: list[Vary] = []
-    for i, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            raise PresetError(f"[[vary]] {i + 1}: must be a table")
-        _keys(item, ("name", *LISTS, *RANGES), f"[[vary]] {i + 1}")
-        name = item.get("name")
-        if name not in specs:
-            raise unknown("parameter to vary", name, list(specs))
-        if any(v.name == name for v in out):
-            raise PresetError(f"[[vary]]: {name} is varied twice")
-        kinds = [k for k in (*LISTS, *RANGES) if k in item]
-        if len(kinds) != 1:
-            raise PresetError(f"[[vary]] {name}: give exactly one of {', '.join(LISTS + RANGES)}; "
-                              f"got {kinds or 'none'}")
-        out.append(_one_vary(str(name), kinds[0], item[kinds[0]]))
-    return tuple(out)
-
-
-def _one_vary(name: str, kind: str, raw: Any) -> Vary:
-    if not isinstance(raw, list) or not raw:
-        raise PresetError(f"[[vary]] {name}.{kind}: must be a non-empty list of numbers")
-    args = tuple(_number(x, f"{name}.{kind}") for x in raw)
-    if kind in ("linspace", "geomspace"):
-        if len(args) != 3:
-            raise PresetError(f"[[vary]] {name}.{kind}: expected [start, stop, number]; got {raw}")
-        _integer(raw[2], f"{name}.{kind} number", 1, MAX_CELLS)
-        if kind == "geomspace" and (args[0] <= 0 or args[1] <= 0):
-            raise ParameterError(f"{name}.geomspace: start and stop must be > 0; got {raw[:2]}")
-    if kind in RANGES:
-        if len(args) != 2 or not args[0] < args[1]:
-            raise PresetError(f"[[vary]] {name}.{kind}: expected [low, high] with low < high; "
-                              f"got {raw}")
-        if kind == "loguniform" and args[0] <= 0:
-            raise ParameterError(f"{name}.loguniform: low must be > 0; got {args[0]:g}")
-    return Vary(name, kind, args)
-
-
-def _count(vary: tuple[Vary, ...], mode: str, sampling: Mapping[str, Any]) -> tuple[int, int | None]:
-    if mode in ("grid", "zip"):
-        bad = [v.name for v in vary if v.kind in RANGES]
-        if bad:
-            raise PresetError(f"sampling.mode {mode!r} needs lists (values, linspace, geomspace); "
-                              f"{', '.join(bad)} give ranges (use mode 'random' or 'latin')")
-        for key in ("n", "seed"):
-            if key in sampling:
-                raise PresetError(f"sampling.{key}: only for mode 'random' or 'latin'")
-        sizes = [v.values().size for v in vary]
-        if mode == "zip" and len(set(sizes)) > 1:
-            raise ParameterError(f"sampling.mode 'zip': the lists must have equal lengths; got "
-                                 f"{dict(zip([v.name for v in vary], sizes, strict=True))}")
-        n = int(np.prod(sizes, dtype=float)) if mode == "grid" else sizes[0]
-        if n > MAX_CELLS:
-            raise ParameterError(f"the sweep has {n} cells; at most {MAX_CELLS} are allowed")
-        return n, None
-    bad = [v.name for v in vary if v.kind not in RANGES]
-    if bad:
-        raise PresetError(f"sampling.mode {mode!r} needs ranges (uniform, loguniform); "
-                          f"{', '.join(bad)} give lists")
-    if "n" not in sampling or "seed" not in sampling:
-        raise PresetError(f"sampling.mode {mode!r} needs n (number of cells) and seed")
-    return (_integer(sampling["n"], "sampling.n", 1, MAX_CELLS),
-            _integer(sampling["seed"], "sampling.seed", 0, 2**63 - 1))
-
-
-def _task(table: Mapping[str, Any], cell: Cell, base_dir: Path) -> Task:
-    _keys(table, ("kind", "outputs", "protocol", "start", "times", "rtol"), "[task]")
-    kind = _choice(table.get("kind", "steady"), "task.kind", KINDS)
-    mechs = [m.name for m in cell.mechanisms]
-    valid = [*OUTPUTS, *(STEADY_ONLY if kind == "steady" else ()), *(f"I_{m}" for m in mechs)]
-    outputs = table.get("outputs", list(DEFAULT_OUTPUTS[kind]))
-    if not isinstance(outputs, list) or not outputs:
-        raise PresetError("task.outputs: must be a non-empty list of output names")
-    for name in outputs:
-        if name not in valid:
-            raise unknown(f"output for task {kind!r}", name, valid)
-    if len(set(outputs)) != len(outputs):
-        raise PresetError("task.outputs: an output is listed twice")
-    if kind == "steady":
-        extra = sorted(set(table) - {"kind", "outputs"})
-        if extra:
-            raise PresetError(f"[task]: {extra} only apply to kind 'protocol'")
-        return Task(kind, tuple(outputs))
-    return _protocol_task(table, tuple(outputs), base_dir)
-
-
-def _protocol_task(table: Mapping[str, Any], outputs: tuple[str, ...], base_dir: Path) -> Task:
-    from vrest.model.protocol import builtin_names
-    from vrest.model.protocol import load as load_protocol
-
-    ref = table.get("protocol")
-    if not isinstance(ref, str) or not ref:
-        raise PresetError(f"task.protocol: give a built-in protocol ({', '.join(builtin_names())}) "
-                          "or a protocol TOML path")
-    local = base_dir / ref
-    protocol = load_protocol(local if local.suffix == ".toml" and local.exists() else ref)
-    start = _choice(table.get("start", "initial"), "task.start", STARTS)
-    raw = table.get("times", [protocol.t_end])
-    if not isinstance(raw, list) or not raw:
-        raise PresetError("task.times: must be a non-empty list of times (s)")
-    times = tuple(_number(t, "task.times") for t in raw)
-    if any(not 0 <= t <= protocol.t_end for t in times) or list(times) != sorted(set(times)):
-        raise ParameterError(f"task.times: {list(raw)} is not allowed; times must increase and lie "
-                             f"in [0, {protocol.t_end:g}] s (the protocol's duration)")
-    rtol = _number(table.get("rtol", 1e-7), "task.rtol")
-    if not 0 < rtol < 1:
-        raise ParameterError(f"task.rtol: {rtol:g} is outside the allowed range (0, 1)")
-    return Task("protocol", outputs, protocol, ref, start, times, rtol)
-
-
 def _check_values(spec: SweepSpec) -> None:
     """Every sampled value must be allowed for its parameter (checked on the whole table)."""
     specs = spec.cell.specs() | INSIDE_SPECS
@@ -415,18 +199,3 @@ def _check_values(spec: SweepSpec) -> None:
             spec_.check(np.array(vary.args), vary.name)
         else:
             spec_.check(vary.values(), vary.name)
-
-
-def _sample(vary: tuple[Vary, ...], mode: str, n: int, seed: int | None) -> dict[str, FloatArray]:
-    if mode == "grid":
-        grids = np.meshgrid(*[v.values() for v in vary], indexing="ij")
-        return {v.name: g.ravel() for v, g in zip(vary, grids, strict=True)}
-    if mode == "zip":
-        return {v.name: v.values() for v in vary}
-    if mode == "random":
-        q = np.random.default_rng(seed).random((n, len(vary)))
-    else:
-        from scipy.stats import qmc
-
-        q = qmc.LatinHypercube(d=len(vary), seed=seed).random(n)
-    return {v.name: v.scale(q[:, j]) for j, v in enumerate(vary)}
