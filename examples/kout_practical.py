@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 import vrest
+from vrest.fit import fit
 from vrest.fit.experiment import kout_experiment
-from vrest.fit.fitting import fit
 from vrest.fit.sensitivity import sensitivity
 
 

@@ -10,8 +10,8 @@ import pytest
 import vrest
 from vrest.cli import main
 from vrest.errors import NoSteadyStateError, ParameterError, UnknownNameError
+from vrest.fit import read_recording
 from vrest.fit.experiment import kout_experiment
-from vrest.fit.fitting import read_recording
 from vrest.physics.equations import zero_current_potential
 
 LECTURE = vrest.load_cell("lecture")

@@ -17,8 +17,8 @@ from scipy import stats
 import vrest
 from vrest.cli import main
 from vrest.errors import ParameterError, SolverError, UnknownNameError
+from vrest.fit import GHKModel, Recording, bath_per_point, fit, read_recording
 from vrest.fit.experiment import kout_experiment
-from vrest.fit.fitting import GHKModel, Recording, bath_per_point, fit, read_recording
 from vrest.physics.equations import ghk_voltage, zero_current_potential
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -90,13 +90,15 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_fit(args: argparse.Namespace) -> int:
     """`vrest fit`."""
     from vrest.cli.parsing import parse_number
-    from vrest.fit.fitting import fit
+    from vrest.fit import fit
 
     result = fit(args.data, load_cell_with_settings(args), _names(args.free), model=args.model,
                  fixed=parse_named(args.fix, "--fix"), start=parse_named(args.start, "--start"),
                  replace=args.replace, level=parse_number(args.level, "--level"))
     if args.plot:
-        _save_figure(result.plot(), args.plot)
+        from vrest.fit.plot import plot_fit
+
+        _save_figure(plot_fit(result), args.plot)
     if args.json:
         print_json(result.summary())
     else:
@@ -169,7 +171,9 @@ def run_sensitivity(args: argparse.Namespace) -> int:
         raise ParameterError(f"--top: {args.top} is not allowed; give a whole number >= 1")
     sens = sensitivity(load_cell_with_settings(args), _names(args.params) if args.params else None)
     if args.plot:
-        _save_figure(sens.plot(top=args.top or 12, by=args.by), args.plot)
+        from vrest.fit.plot import plot_sensitivity
+
+        _save_figure(plot_sensitivity(sens, top=args.top or 12, by=args.by), args.plot)
     if args.json:
         print_json(sens.summary(args.by))
     else:

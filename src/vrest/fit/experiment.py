@@ -21,7 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import NoSteadyStateError, ParameterError, unknown
-from vrest.fit.fitting import BATH_COLUMNS, IONS, MODELS, SD_COLUMN, GHKModel, bath_per_point
+from vrest.fit.models import MODELS, GHKModel
+from vrest.fit.recording import BATH_COLUMNS, IONS, SD_COLUMN, bath_per_point
 from vrest.model.cell import Cell
 
 FloatArray = NDArray[np.float64]

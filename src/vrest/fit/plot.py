@@ -1,4 +1,5 @@
-"""matplotlib figures for fits and sensitivities (imported lazily).
+"""matplotlib figures for fits and sensitivities (imported lazily; the computations they draw
+do not import this module at load time, only ``FitResult.plot`` and ``Sensitivity.plot`` do).
 
 :func:`plot_fit`: the recorded V (with error bars when V_sd was given), the fitted curve, the
 Nernst line of K+ and a GHK curve, against K_o on a log axis, with the residuals below.
@@ -41,18 +42,13 @@ def _nernst_k(result: Any, grid_bath: dict[str, np.ndarray]) -> tuple[np.ndarray
 def _ghk_curve(result: Any, grid_bath: dict[str, np.ndarray]) -> tuple[np.ndarray, str] | None:
     """GHK curve: for a GHK fit the preset's ratios (the starting point); for a steady-state
     fit the fitted cell's ratios and starting inside concentrations."""
-    from vrest.errors import VrestError
-    from vrest.fit.fitting import GHKModel
-
-    cell = result.cell if result.model == "ghk" else result.fitted_cell()
-    try:
-        model = GHKModel(cell, grid_bath)
-    except VrestError:
+    curve = result.ghk_curve(grid_bath)
+    if curve is None:
         return None
-    ratios = ", ".join(f"P_{ion}/P_K {model.params[f'perm.{ion}'].value:.3g}"
-                       for ion in ("Na", "Cl") if model.params[f"perm.{ion}"].value > 0)
+    v, ratios = curve
+    text = ", ".join(f"P_{ion}/P_K {r:.3g}" for ion, r in ratios.items() if r > 0)
     which = "preset" if result.model == "ghk" else "fitted cell's"
-    return model.predict({})[0], f"GHK, {which} ratios ({ratios})"
+    return v, f"GHK, {which} ratios ({text})"
 
 
 def plot_fit(result: Any, path: str | None = None) -> Any:
@@ -101,19 +97,18 @@ def _title(result: Any) -> str:
 
 def plot_sensitivity(sens: Any, path: str | None = None, top: int = 12, by: str = "V") -> Any:
     """Bar charts of the normalised sensitivities, the ``top`` parameters ranked by ``by``."""
-    from vrest.fit.sensitivity import LABELS, OUTPUTS
-
     plt = _pyplot()
+    outputs = tuple(sens.coefficients)
     order = sens.ranked(by)[:top]
     names = [sens.names[i] for i in order][::-1]
-    fig, axes = plt.subplots(1, len(OUTPUTS), figsize=(13, 0.35 * len(names) + 1.8),
+    fig, axes = plt.subplots(1, len(outputs), figsize=(13, 0.35 * len(names) + 1.8),
                              sharey=True, constrained_layout=True)
     colours = {"V": "black", "E_Cl": "tab:green", "Na_i": "tab:red", "ATP": "tab:purple"}
-    for ax, out in zip(axes, OUTPUTS, strict=True):
+    for ax, out in zip(axes, outputs, strict=True):
         values = np.array([sens.coefficients[out][i] for i in order][::-1])
         ax.barh(names, np.nan_to_num(values), color=colours[out])
         ax.axvline(0, color="grey", lw=0.8)
-        ax.set_xlabel(LABELS[out], fontsize="small")
+        ax.set_xlabel(sens.labels[out], fontsize="small")
         ax.set_title(out)
     fig.suptitle(f"{sens.cell_name}: steady-state sensitivities, ranked by |{by}|",
                  fontsize="medium")

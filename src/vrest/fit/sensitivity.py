@@ -62,6 +62,11 @@ class Sensitivity:
     base: dict[str, float]
     step: float
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Axis label (with unit) of each output's coefficient."""
+        return {out: LABELS[out] for out in self.coefficients}
+
     def ranked(self, by: str = "V") -> list[int]:
         """Parameter indices, largest |coefficient of ``by``| first (undefined ones last)."""
         if by not in OUTPUTS:
@@ -100,7 +105,7 @@ class Sensitivity:
             f"dlnNa_i, dlnATP = d ln y / d ln p", *lines])
 
     def plot(self, path: str | None = None, top: int = 12, by: str = "V") -> Any:
-        """Bar charts (vrest.fit_plot.plot_sensitivity)."""
+        """Bar charts (:func:`vrest.fit.plot.plot_sensitivity`)."""
         from vrest.fit.plot import plot_sensitivity
 
         return plot_sensitivity(self, path, top=top, by=by)
