@@ -26,6 +26,7 @@ from vrest.physics import equations as eq
 from vrest.physics.constants import E_CHARGE, N_A, F, R
 from vrest.story import plot as story_plot
 from vrest.story import report as story_report
+from vrest.story import step_text
 from vrest.story import steps as story
 from vrest.story import text as story_text
 from vrest.story.text import FORMATS, lookup
@@ -232,7 +233,7 @@ def test_sentences_change_with_the_numbers():
                        "fluxes_ions_s": {}, "analysis": {}, "atp_per_s": 0.0}],
             "real": {"end": {"inside_mM": {"Cl": 1.0, "K": 1.0}}}, "lecture_numbers": {}}
     q = story_text.Quote(fake, "steps/0")
-    texts = [s["text"] for s in story_text._s4(q)]
+    texts = [s["text"] for s in step_text._s4(q)]
     assert "closer to E_Na" in texts[1] and "outside the range of" not in texts[1]
 
 

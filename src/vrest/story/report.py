@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from vrest.story.text import FORMATS, ION_LABEL
+from vrest.story.quote import FORMATS, ION_LABEL
 
 IONS = ("Na", "K", "Cl", "Ca")
 ANSI = {"bold": "\033[1m", "dim": "\033[2m", "cyan": "\033[36m", "yellow": "\033[33m",
