@@ -16,9 +16,9 @@ import numpy as np
 
 from vrest.story import steps as story
 from vrest.story import text as story_text
-from vrest.web import compute
+from vrest.web import course
 
-IONS = compute.IONS
+IONS = course.IONS
 POINTS = 120  # trace points per step sent to the page
 
 
