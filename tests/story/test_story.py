@@ -10,6 +10,7 @@ K_K = 2 mM, K_Na = 10 mM.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -305,6 +306,9 @@ def test_terminal_report_colour_only_when_asked(lecture, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert not story_report.use_colour(sys.stdout)
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert story_report.use_colour(io.StringIO())  # forced, though not a terminal
 
 
 def test_temperature_changes_E_K_as_nernst_says():

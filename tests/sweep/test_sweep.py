@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -331,7 +332,28 @@ def test_progress_bar_formats(capsys: pytest.CaptureFixture[str]) -> None:
     lines = capsys.readouterr().err.splitlines()
     assert lines[0].endswith("0/100 cells (0%) | 0 cells/s | time left: ?")
     assert "50/100 cells (50%)" in lines[1] and "s left" in lines[1]
-    assert lines[2].startswith("vrest sweep [" + "#" * 30 + "]")
+    assert lines[2].startswith("vrest sweep 100/100 cells (100%)")
+    assert "#" not in "".join(lines) and "\033[" not in "".join(lines)  # not a terminal: no bar
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_is_drawn_by_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    stream = _Terminal()
+    bar = sweep.ProgressBar(stream)
+    assert bar.tty
+    bar(0, 100, 0)
+    bar(50, 100, 1)
+    bar(100, 100, 2)
+    out = stream.getvalue()
+    assert "\033[" in out and "━" in out  # rich's escape codes and bar
+    assert "100/100 cells (100%)" in out and "cells/s" in out
+    assert bar.bar is None  # stopped when every cell is done: the cursor is back
 
 
 def test_readme_sweep_commands_run_as_documented(tmp_path: Path,

@@ -11,25 +11,31 @@ from __future__ import annotations
 import base64
 import html
 import io
-import os
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
 
 from vrest.story.quote import FORMATS, ION_LABEL
 
 IONS = ("Na", "K", "Cl", "Ca")
-ANSI = {"bold": "\033[1m", "dim": "\033[2m", "cyan": "\033[36m", "yellow": "\033[33m",
-        "green": "\033[32m", "reset": "\033[0m"}
 
 
 def use_colour(stream: TextIO) -> bool:
     """Colour when ``stream`` is a terminal, unless NO_COLOR is set or TERM is 'dumb'
-    (FORCE_COLOR forces it)."""
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("NO_COLOR") is not None or os.environ.get("TERM") == "dumb":
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
+    (FORCE_COLOR forces a terminal); rich decides, as for every console it drives."""
+    console = Console(file=stream)
+    return console.is_terminal and console.color_system is not None and not console.no_color
+
+
+def styled(text: str, *styles: str) -> str:
+    """``text`` with rich ``styles`` ('bold', 'dim', 'cyan', ...) as terminal escape codes."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", highlight=False,
+                      soft_wrap=True, width=max(80, len(text)))
+    console.print(Text(text, style=" ".join(styles)), end="")
+    return buffer.getvalue()
 
 
 def _fmt(value: Any, kind: str = "mV") -> str:
@@ -118,9 +124,9 @@ def _steps(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def terminal(data: dict[str, Any], colour: bool = False) -> str:
-    """The whole report as text (ANSI colours when ``colour``)."""
+    """The whole report as text (coloured by rich when ``colour``)."""
     def c(text: str, *styles: str) -> str:
-        return "".join(ANSI[s] for s in styles) + text + ANSI["reset"] if colour else text
+        return styled(text, *styles) if colour else text
 
     out = [c(f"vrest story: {data['title']} (preset {data['preset']}, "
              f"{data['temperature_C']:g} degC)", "bold"),

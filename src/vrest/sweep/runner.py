@@ -16,18 +16,18 @@ processes or machines, or interrupted and resumed (vrest.sweep_store), gives the
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, VrestError
 from vrest.model.cell import Cell
+from vrest.sweep.progress import ProgressBar
 from vrest.sweep.spec import SweepSpec, from_dict, load
 from vrest.sweep.store import SweepStore
 from vrest.sweep.task import OUTPUTS, STEADY_ONLY, Task
@@ -284,32 +284,3 @@ def _tc_value(tc: Any, name: str, j: int) -> FloatArray:
     if name in fields:
         return np.asarray(fields[name][j])
     return np.asarray(_ionic(name, tc.E[j], tc.c_in[j], {k: v[j] for k, v in tc.current.items()}))
-
-
-# -- progress -----------------------------------------------------------------------------------
-
-class ProgressBar:
-    """Plain-text progress on a stream: cells done, rate, time left. Redraws one line on a
-    terminal; elsewhere prints one line per chunk."""
-
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
-        self.t0: float | None = None
-        self.first = 0
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-
-    def __call__(self, done: int, total: int, chunks: int) -> None:
-        now = time.perf_counter()
-        if self.t0 is None:
-            self.t0, self.first = now, done
-        ran, elapsed = done - self.first, now - self.t0
-        rate = ran / elapsed if elapsed > 0 and ran > 0 else 0.0
-        left = f"{(total - done) / rate:,.0f} s left" if rate > 0 else "time left: ?"
-        filled = int(self.width * done / max(total, 1))
-        bar = "#" * filled + "." * (self.width - filled)
-        line = (f"vrest sweep [{bar}] {done:,}/{total:,} cells ({100 * done / max(total, 1):.0f}%)"
-                f" | {rate:,.0f} cells/s | {left}")
-        end = "" if self.tty and done < total else "\n"
-        self.stream.write(("\r" if self.tty else "") + line + end)
-        self.stream.flush()
