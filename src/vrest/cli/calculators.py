@@ -1,7 +1,7 @@
 """Calculator commands: `vrest nernst`, `vrest ghk`, `vrest explain`, `vrest presets`.
 
 No physics here: each command parses its options (vrest.cli.parsing), calls the public API
-(vrest.equations, vrest.explain, vrest.presets) and formats the result as text or --json.
+(vrest.equations, vrest.model.explain, vrest.model.presets) and formats the result as text or --json.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`vrest fit`, `vrest sensitivity`, `vrest experiment kout`: from recordings to parameters.
 
-No physics here: each command parses its options, calls vrest.fit, vrest.sensitivity or
-vrest.experiment and formats the result as text or --json.
+No physics here: each command parses its options, calls vrest.fit, vrest.fit.sensitivity or
+vrest.fit.experiment and formats the result as text or --json.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """`vrest story`: the lecture's steps computed, as a terminal report, HTML, PNG or JSON.
 
-No physics here: vrest.story computes, vrest.story_text words it, vrest.story_report and
-vrest.story_plot render it.
+No physics here: vrest.story computes, vrest.story.text words it, vrest.story.report and
+vrest.story.plot render it.
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ class Model:
 
     @property
     def area_rule_code(self) -> int:
-        """How area follows volume, as the code used by vrest.kernels.area_factor."""
+        """How area follows volume, as the code used by vrest.physics.kernels.area_factor."""
         if self.layout.i_w is None:
             return 0
         return AREA_RULES.index(self.cell.geometry.area_rule)

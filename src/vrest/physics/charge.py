@@ -72,7 +72,7 @@ def charge_budget(
     E.g. a 10 um sphere at -70 mV: ~5.5e6 K+ ions, 1.6e-5 of its 140 mM K+ content.
     """
     if not isinstance(geometry, Geometry):
-        raise ParameterError(f"geometry: {geometry!r} is not a vrest.geometry.Geometry")
+        raise ParameterError(f"geometry: {geometry!r} is not a vrest.physics.geometry.Geometry")
     zz = float(_checks.valence(z))
     q = membrane_charge(v_mV, geometry.area_um2, capacitance_uF_cm2)
     moved = -q / (zz * F)

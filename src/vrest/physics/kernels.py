@@ -1,5 +1,5 @@
 """The model's physics, one definition each, written so that the same source runs on numpy
-arrays (the vectorised Model) and is compiled by numba for one cell at a time (vrest.fast).
+arrays (the vectorised Model) and is compiled by numba for one cell at a time (vrest.solve.compiled).
 
 All SI: concentrations mol/m^3, potentials V, permeabilities m/s, conductances S/m^2, current
 densities A/m^2, temperatures K. Fluxes are densities in mol m^-2 s^-1, positive OUTWARD.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-F = 96485.33212331001  # C/mol (= E_CHARGE * N_A, exact; see vrest.constants)
+F = 96485.33212331001  # C/mol (= E_CHARGE * N_A, exact; see vrest.physics.constants)
 R = 8.31446261815324  # J/(mol K) (= K_B * N_A, exact)
 
 LAW_SATURATING, LAW_CUBIC, LAW_CONSTANT = 0, 1, 2

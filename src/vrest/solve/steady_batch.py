@@ -19,7 +19,7 @@ their (far away) starting state. The batch is solved coarse to fine:
    from the start, then from the start with v = V_RETRY and the charge balanced), then
    natural-parameter continuation from the nearest converged cell (the parameters move from
    that cell's values to this cell's in adaptive steps). Cells that still fail are handed back
-   (vrest.steady then integrates them in time before a last attempt).
+   (vrest.solve.steady then integrates them in time before a last attempt).
 
 Every cell ends with its own exact Jacobian and a Newton step below STEP_TOL, so batched
 results agree with single-cell solves to far better than 1e-6 mV.

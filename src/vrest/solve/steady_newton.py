@@ -1,7 +1,7 @@
-"""Root-finding kernels for batched steady states, on the reduced system of vrest.steady.
+"""Root-finding kernels for batched steady states, on the reduced system of vrest.solve.steady.
 
 Every kernel works on a batch of independent cells at once. The reduced system (``red``, a
-``vrest.steady._Reduced``) has ``m`` unknowns per cell (log amounts, and v in mV in one slot);
+``vrest.solve.steady_system._Reduced``) has ``m`` unknowns per cell (log amounts, and v in mV in one slot);
 its residual is a vectorised model call. Kernels report per cell whether they converged, with
 the residual and the finite-difference Jacobian at the returned point (for stability and for
 neighbouring cells), so no caller has to evaluate them again.

@@ -2,7 +2,7 @@
 
 Every axis is labelled with its unit. Time axes are physically scaled per step (ms for charging
 the membrane, minutes to hours for building gradients) with :func:`vrest.plot.time_axis`.
-matplotlib is imported lazily (Agg backend), so ``import vrest.story_plot`` stays cheap.
+matplotlib is imported lazily (Agg backend), so ``import vrest.story.plot`` stays cheap.
 """
 
 from __future__ import annotations

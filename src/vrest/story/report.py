@@ -3,7 +3,7 @@ one self-contained HTML file (figures embedded as base64 PNG, inline CSS, no scr
 fetched from the network).
 
 Both take the :class:`vrest.story.Story` (for the figures) and its narrated dict
-(:func:`vrest.story_text.narrate`), and only format: every number shown comes from that dict.
+(:func:`vrest.story.text.narrate`), and only format: every number shown comes from that dict.
 """
 
 from __future__ import annotations

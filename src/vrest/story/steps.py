@@ -4,8 +4,8 @@ MISSION.md's lecture builds the resting potential in steps that in reality happe
 each step is a real simulation (:func:`vrest.simulate`, SciPy's stiff solvers) that starts from the state
 the previous step ended in, with the mechanisms of that step; where a steady state exists,
 :func:`vrest.steady_state` confirms the end point. :func:`run_story` returns plain numbers
-(:meth:`Story.to_dict`); :mod:`vrest.story_text` makes sentences from them, :mod:`vrest.story_plot`
-pictures and :mod:`vrest.story_report` the terminal and HTML reports.
+(:meth:`Story.to_dict`); :mod:`vrest.story.text` makes sentences from them, :mod:`vrest.story.plot`
+pictures and :mod:`vrest.story.report` the terminal and HTML reports.
 
 How the steps are set up, and why (every choice is visible in the numbers):
 

@@ -1,6 +1,6 @@
 """Many cells at once: a sweep runs a spec's cells through the vectorised model, chunk by chunk.
 
-    spec = vrest.sweep.load("examples/s1.toml")        # or vrest.sweep_spec.from_dict({...})
+    spec = vrest.sweep.load("examples/s1.toml")        # or vrest.sweep.spec.from_dict({...})
     result = vrest.sweep.run(spec, "out/s1")           # in-process, vectorised
     result = vrest.sweep.run(spec, "out/s1", workers=2)  # a local process pool
     result = vrest.sweep.run(spec, "out/s1", scheduler="tcp://host:8786")  # a Dask cluster
@@ -10,7 +10,7 @@ Each chunk of cells is one batched call: :func:`vrest.steady_state` (task ``stea
 :func:`vrest.simulate` through a protocol (task ``protocol``, outputs sampled at given times).
 A cell that fails is marked (``status`` = "failed" with a ``message``), never dropped or filled;
 its outputs are NaN. Chunks are independent and deterministic, so a sweep split over
-processes or machines, or interrupted and resumed (vrest.sweep_store), gives the same table.
+processes or machines, or interrupted and resumed (vrest.sweep.store), gives the same table.
 """
 
 from __future__ import annotations

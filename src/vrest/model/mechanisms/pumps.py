@@ -62,7 +62,7 @@ class NaKPump(Mechanism):
 
     @property
     def law_code(self) -> int:
-        """The rate law as the integer code used by vrest.kernels."""
+        """The rate law as the integer code used by vrest.physics.kernels."""
         return PUMP_LAWS.index(self.law)
 
     def evaluate(self, p: Mapping[str, Value], s: MembraneState) -> Output:

@@ -13,7 +13,7 @@
     [model.bath]
     X = 0.0                              # mM bath impermeant; volume_ratio = 4.0 (absent: infinite)
     [[model.mechanism]]
-    type = "leak"                        # see vrest.mechanisms.factory.BUILDERS
+    type = "leak"                        # see vrest.model.mechanisms.factory.BUILDERS
     ion = "K"
     P = 1e-6
 
