@@ -16,7 +16,7 @@ from vrest.physics import ions as _ions
 from vrest.physics.constants import F, R, check_temperature
 from vrest.physics.geometry import UM3_TO_M3
 from vrest.physics.units import FloatArray, IonKey
-from vrest.physics.zero_current import _by_name, _resolver
+from vrest.physics.zero_current import ion_resolver, ions_by_name
 
 # --------------------------------------------------------------------------------------------
 # Donnan equilibrium
@@ -68,7 +68,7 @@ def donnan(
     monotonically with r). The bath need not be electroneutral: unlisted bath ions count as
     impermeant.
     """
-    table = _by_name("outside", outside_mM, _resolver(outside_mM))
+    table = ions_by_name("outside", outside_mM, ion_resolver(outside_mM))
     bath = [
         (ion, _checks.positive(f"outside concentration of {n}", c)) for n, (ion, c) in table.items()
     ]
@@ -216,9 +216,9 @@ def _closed_start(
     inside_mM: Mapping[IonKey, float], outside_mM: Mapping[IonKey, float]
 ) -> list[tuple[_ions.Ion, float, float]]:
     """(ion, c_in0, c_out0) for every ion on either side; each must be present somewhere."""
-    resolve = _resolver(inside_mM, outside_mM)
-    ins = _by_name("inside", inside_mM, resolve)
-    outs = _by_name("outside", outside_mM, resolve)
+    resolve = ion_resolver(inside_mM, outside_mM)
+    ins = ions_by_name("inside", inside_mM, resolve)
+    outs = ions_by_name("outside", outside_mM, resolve)
     start = []
     for name in list(ins) + [n for n in outs if n not in ins]:
         ion = (ins.get(name) or outs[name])[0]

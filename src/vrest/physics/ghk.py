@@ -17,8 +17,8 @@ from vrest.physics.units import (
     CM_S_TO_M_S,
     MOL_M2_S_TO_PMOL_CM2_S,
     FloatArray,
-    _rt_over_f_mV,
-    _temperature,
+    checked_temperature,
+    rt_over_f_mV,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def _ghk_inputs(
     ci = _checks.positive("inside concentration", c_in_mM)
     co = _checks.positive("outside concentration", c_out_mM)
     v = _checks.finite("membrane potential", v_mV, unit=" mV")
-    u = v / _rt_over_f_mV(temperature_K)
+    u = v / rt_over_f_mV(temperature_K)
     p, zz, ci, co, u, v = _checks.broadcast(permeability=p, z=zz, c_in=ci, c_out=co, u=u, v=v)
     return p * CM_S_TO_M_S, zz, ci, co, u, v
 
@@ -120,7 +120,7 @@ def ghk_chord_conductance(
     g(E) = z^2 F^2 P / (R T) * c_in c_out ln(c_out/c_in) / (c_out - c_in) (-> c at c_in = c_out).
     """
     p, zz, ci, co, u, v = _ghk_inputs(permeability_cm_s, z, c_in_mM, c_out_mM, v_mV, temperature_K)
-    t = _temperature(temperature_K)
+    t = checked_temperature(temperature_K)
     current = zz * F * ghk_flux_si(p, zz, ci, co, u) * A_M2_TO_UA_CM2
     dv = v - 1e3 * nernst_si(zz, ci, co, t)
     near = np.abs(dv) < 1e-6

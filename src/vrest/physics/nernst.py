@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from vrest.physics import checks as _checks
 from vrest.physics import kernels
-from vrest.physics.units import FloatArray, _rt_over_f_mV, _temperature
+from vrest.physics.units import FloatArray, checked_temperature, rt_over_f_mV
 
 
 def nernst_si(z: ArrayLike, c_in: ArrayLike, c_out: ArrayLike, t_k: ArrayLike) -> FloatArray:
@@ -32,7 +32,7 @@ def nernst(
     E = (R T / z F) ln(c_out / c_in). ``z`` may be any finite non-zero number; concentrations
     must be finite and > 0; T within (0, 400] K. Arrays broadcast.
     """
-    t = _temperature(temperature_K)
+    t = checked_temperature(temperature_K)
     zz = _checks.valence(z)
     ci = _checks.positive("inside concentration", c_in_mM)
     co = _checks.positive("outside concentration", c_out_mM)
@@ -45,9 +45,9 @@ def nernst_slope(temperature_K: ArrayLike, z: ArrayLike = 1) -> FloatArray:
 
     (R T / z F) ln 10: 58.2 mV at 20 degC and 61.5 mV at 37 degC for z = 1.
     """
-    return _rt_over_f_mV(temperature_K) * math.log(10.0) / _checks.valence(z)
+    return rt_over_f_mV(temperature_K) * math.log(10.0) / _checks.valence(z)
 
 
 def thermal_voltage_mV(temperature_K: ArrayLike) -> FloatArray:
     """RT/F in mV (25.26 mV at 20 degC, 26.73 mV at 37 degC)."""
-    return _rt_over_f_mV(temperature_K)
+    return rt_over_f_mV(temperature_K)

@@ -35,10 +35,10 @@ def _check_valence(z: ArrayLike) -> FloatArray:
     return _checks.valence(z)
 
 
-def _temperature(temperature_K: ArrayLike) -> FloatArray:
+def checked_temperature(temperature_K: ArrayLike) -> FloatArray:
     return _checks.temperature(temperature_K)
 
 
-def _rt_over_f_mV(temperature_K: ArrayLike) -> FloatArray:
+def rt_over_f_mV(temperature_K: ArrayLike) -> FloatArray:
     """RT/F in mV (validated temperature in K)."""
-    return 1e3 * R * _temperature(temperature_K) / F
+    return 1e3 * R * checked_temperature(temperature_K) / F

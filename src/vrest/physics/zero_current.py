@@ -20,7 +20,7 @@ from vrest.physics import ions as _ions
 from vrest.physics.constants import F, R
 from vrest.physics.ghk import ghk_chord_conductance, ghk_flux_si
 from vrest.physics.nernst import nernst
-from vrest.physics.units import FloatArray, IonKey, _rt_over_f_mV, _temperature
+from vrest.physics.units import FloatArray, IonKey, checked_temperature, rt_over_f_mV
 
 # --------------------------------------------------------------------------------------------
 # Several ions: GHK voltage and the zero-current potential
@@ -35,7 +35,7 @@ class _Species:
     c_out: FloatArray
 
 
-def _resolver(*maps: Mapping[IonKey, object]) -> Callable[[IonKey], _ions.Ion]:
+def ion_resolver(*maps: Mapping[IonKey, object]) -> Callable[[IonKey], _ions.Ion]:
     """A function mapping keys to ions: custom Ion keys first, then the standard names."""
     custom = {k.name.lower(): k for m in maps for k in m if isinstance(k, _ions.Ion)}
 
@@ -47,7 +47,7 @@ def _resolver(*maps: Mapping[IonKey, object]) -> Callable[[IonKey], _ions.Ion]:
     return resolve
 
 
-def _by_name(
+def ions_by_name(
     what: str, values: Mapping[IonKey, ArrayLike], resolve: Callable[[IonKey], _ions.Ion]
 ) -> dict[str, tuple[_ions.Ion, ArrayLike]]:
     """Re-key a mapping by canonical ion name; duplicates are an error."""
@@ -66,10 +66,10 @@ def _permeant_species(
     outside_mM: Mapping[IonKey, ArrayLike],
 ) -> list[_Species]:
     """Validated (ion, P, c_in, c_out) for every ion in ``permeability`` that is not all-zero."""
-    resolve = _resolver(permeability, inside_mM, outside_mM)
-    perm = _by_name("permeability", permeability, resolve)
-    inside = _by_name("inside", inside_mM, resolve)
-    outside = _by_name("outside", outside_mM, resolve)
+    resolve = ion_resolver(permeability, inside_mM, outside_mM)
+    perm = ions_by_name("permeability", permeability, resolve)
+    inside = ions_by_name("inside", inside_mM, resolve)
+    outside = ions_by_name("outside", outside_mM, resolve)
     species = []
     for name, (ion, p_raw) in perm.items():
         p = _checks.non_negative(f"permeability of {name}", p_raw)
@@ -111,7 +111,7 @@ def ghk_voltage(
                 f" use zero_current_potential for it"
             )
     a, b, _, _ = _quadratic_sums(species)
-    return _rt_over_f_mV(temperature_K) * np.log(b / a)
+    return rt_over_f_mV(temperature_K) * np.log(b / a)
 
 
 def _quadratic_sums(species: list[_Species]) -> tuple[FloatArray, ...]:
@@ -142,7 +142,7 @@ def zero_current_potential(
     Nernst potential, where the root always lies (each GHK current increases with V).
     """
     species = _permeant_species(permeability, inside_mM, outside_mM)
-    t = _temperature(temperature_K)
+    t = checked_temperature(temperature_K)
     if all(abs(s.ion.valence) in (1, 2) for s in species):
         a, b, d_in, d_out = _quadratic_sums(species)
         u = _log_positive_root(a + 4.0 * d_in, a - b, b + 4.0 * d_out)
@@ -199,9 +199,9 @@ def reversal_potentials(
     temperature_K: ArrayLike,
 ) -> dict[str, FloatArray]:
     """Nernst potential (mV) of every ion given on both sides, keyed by canonical ion name."""
-    resolve = _resolver(inside_mM, outside_mM)
-    inside = _by_name("inside", inside_mM, resolve)
-    outside = _by_name("outside", outside_mM, resolve)
+    resolve = ion_resolver(inside_mM, outside_mM)
+    inside = ions_by_name("inside", inside_mM, resolve)
+    outside = ions_by_name("outside", outside_mM, resolve)
     return {
         name: nernst(ion.valence, c_in, outside[name][1], temperature_K)  # type: ignore[arg-type]
         for name, (ion, c_in) in inside.items()
@@ -223,9 +223,9 @@ def chord_potential(
     unit (>= 0, not all zero), reversal potentials in mV. Every ion with a conductance needs
     a reversal potential.
     """
-    resolve = _resolver(conductance, reversal_mV)
-    g_map = _by_name("conductance", conductance, resolve)
-    e_map = _by_name("reversal potential", reversal_mV, resolve)
+    resolve = ion_resolver(conductance, reversal_mV)
+    g_map = ions_by_name("conductance", conductance, resolve)
+    e_map = ions_by_name("reversal potential", reversal_mV, resolve)
     num = den = np.zeros(())
     for name, (_, g_raw) in g_map.items():
         if name not in e_map:
@@ -283,4 +283,4 @@ def mullins_noda(
     na = species.get("Na")
     num = r * k.p * k.c_out + (na.p * na.c_out if na else 0.0)
     den = r * k.p * k.c_in + (na.p * na.c_in if na else 0.0)
-    return _rt_over_f_mV(temperature_K) * np.log(num / den)
+    return rt_over_f_mV(temperature_K) * np.log(num / den)

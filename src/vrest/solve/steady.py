@@ -35,15 +35,15 @@ from vrest.model.rhs import I_X, Model
 from vrest.physics.constants import N_A, F
 from vrest.physics.nernst import nernst_si
 from vrest.solve.steady_newton import Result, newton, refine
-from vrest.solve.steady_system import IONS, FloatArray, _Reduced
+from vrest.solve.steady_system import IONS, FloatArray, ReducedSystem
 from vrest.solve.steady_verify import (
     MAX_SWELL,
-    _eigenvalues,
-    _pad,
-    _relative,
-    _slowest,
-    _stable,
-    _verified,
+    jacobian_eigenvalues,
+    linearly_stable,
+    pad_hot,
+    relative_residuals,
+    slowest_time_constant,
+    verified,
 )
 
 
@@ -85,7 +85,7 @@ class SteadyState:
     @cached_property
     def eigenvalues(self) -> NDArray[np.complex128]:
         """Eigenvalues (1/s) of ``jacobian`` over the moving unknowns, NaN-padded (B, m)."""
-        return _eigenvalues(self.jacobian, self.moving)
+        return jacobian_eigenvalues(self.jacobian, self.moving)
 
     def summary(self, cell: int = 0) -> dict[str, Any]:
         """JSON-ready numbers for one cell."""
@@ -100,7 +100,7 @@ class SteadyState:
             "atp_per_s": float(self.atp_per_s[cell]),
             "current_pA": {k: float(v[cell]) for k, v in self.current.items()},
             "stable": bool(self.stable[cell]),
-            "slowest_time_constant_s": _slowest(self.eigenvalues[cell]),
+            "slowest_time_constant_s": slowest_time_constant(self.eigenvalues[cell]),
             "residual_current_rel": float(self.residual_current[cell]),
             "residual_flux_rel": {ion: float(self.residual_flux[cell, i]) for i, ion in enumerate(IONS)},
             "iterations": self.iterations,
@@ -129,7 +129,7 @@ def steady_state(cell: Cell, batch: Mapping[str, ArrayLike] | None = None,
     if any(reasons) and raise_on_failure:
         raise NoSteadyStateError(next(r for r in reasons if r))
     y_start = model.y0 if y0 is None else _check_y0(model, y0)
-    red = _Reduced(model, y_start, batch)
+    red = ReducedSystem(model, y_start, batch)
     possible = np.array([not r for r in reasons])
     sol = steady_batch.solve(red, red.unknowns(y_start), possible, max_iter)
     messages = [r or "converged" for r in reasons]
@@ -182,7 +182,7 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
     return reasons
 
 
-def _refine(red: _Reduced, sol: Result, cells: NDArray[np.bool_]) -> None:
+def _refine(red: ReducedSystem, sol: Result, cells: NDArray[np.bool_]) -> None:
     """Full Newton steps (exact Jacobians) for converged cells that failed verification; a
     cell whose state became infeasible keeps its previous solution (and its verdict)."""
     idx = np.flatnonzero(cells)
@@ -191,7 +191,7 @@ def _refine(red: _Reduced, sol: Result, cells: NDArray[np.bool_]) -> None:
     sol.u[good], sol.r[good], sol.jac[good] = res.u[res.ok], res.r[res.ok], res.jac[res.ok]
 
 
-def _retry_after_transient(red: _Reduced, sol: Result, retry: NDArray[np.bool_],
+def _retry_after_transient(red: ReducedSystem, sol: Result, retry: NDArray[np.bool_],
                            messages: list[str], max_iter: int) -> None:
     """Integrate the failed cells for a long time, then try Newton again from there
     (updates ``sol`` and ``messages`` in place)."""
@@ -221,18 +221,18 @@ def _retry_after_transient(red: _Reduced, sol: Result, retry: NDArray[np.bool_],
                 else "no steady state found: the root finder did not converge, even after a long time course"
 
 
-def _result(red: _Reduced, sol: Result, messages: list[str]) -> SteadyState:
+def _result(red: ReducedSystem, sol: Result, messages: list[str]) -> SteadyState:
     model = red.model
     y = red.full(sol.u)
     with np.errstate(all="ignore"):
         obs = model.observe(y)
-        rel, rel_i = _relative(model, y, obs)
-    ok = sol.ok & _verified(red, y, obs, rel, rel_i)
+        rel, rel_i = relative_residuals(model, y, obs)
+    ok = sol.ok & verified(red, y, obs, rel, rel_i)
     messages = [m if good or m != "converged" else "not verified: net fluxes do not vanish"
                 for m, good in zip(messages, ok, strict=True)]
-    jac = np.where(red.hot[:, :, None] if red.m == 4 else _pad(red.hot)[:, :, None],
+    jac = np.where(red.hot[:, :, None] if red.m == 4 else pad_hot(red.hot)[:, :, None],
                    1e3 * sol.jac, sol.jac)  # undo the V/s scaling of the v residual
-    stable = _stable(jac, ~red.fixed) & ok
+    stable = linearly_stable(jac, ~red.fixed) & ok
     s = obs.state
     nan = np.where(ok, 1.0, np.nan)
     with np.errstate(all="ignore"):

@@ -16,7 +16,7 @@ FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
 
 
-class _Reduced:
+class ReducedSystem:
     """The reduced system on the conserved manifold.
 
     Unknowns per cell (B, m): log amounts of Na, K, Cl, Ca (and log w with water), except that
@@ -64,10 +64,10 @@ class _Reduced:
         return still
 
     def take(self, idx: NDArray[np.int_], batch: Mapping[str, ArrayLike] | None = None
-             ) -> _Reduced:
+             ) -> ReducedSystem:
         """The same system for the cells ``idx`` (same starting state, invariants and
         unknowns); with ``batch``, their parameters are replaced by those values."""
-        sub = object.__new__(_Reduced)
+        sub = object.__new__(ReducedSystem)
         if batch is None:
             batch = {k: np.asarray(v, dtype=float)[idx] for k, v in self.batch.items()}
         sub.batch = dict(batch)

@@ -11,13 +11,13 @@ from numpy.typing import NDArray
 
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import I_V, Model
-from vrest.solve.steady_system import FloatArray, _Reduced
+from vrest.solve.steady_system import FloatArray, ReducedSystem
 
 VERIFY_TOL = 1e-7  # net flux / gross flux allowed at a verified steady state
 MAX_SWELL = 100.0  # relative volume beyond which a cell is taken to swell without bound
 
 
-def _slowest(eigs: FloatArray) -> float | None:
+def slowest_time_constant(eigs: FloatArray) -> float | None:
     real = np.real(eigs[np.isfinite(eigs)])
     real = real[real < 0]
     return float(-1.0 / real.max()) if real.size else None
@@ -51,7 +51,7 @@ def _net_and_gross(obs: Any, y: FloatArray) -> tuple[FloatArray, FloatArray, Flo
             np.sum(np.abs(cur), axis=0))
 
 
-def _relative(model: Model, y: FloatArray, obs: Any) -> tuple[FloatArray, FloatArray]:
+def relative_residuals(model: Model, y: FloatArray, obs: Any) -> tuple[FloatArray, FloatArray]:
     """Net flux of each ion and net current relative to their scales (see _gross)."""
     net, scale, net_i, scale_i = _gross(model, y, obs)
     with np.errstate(all="ignore"):
@@ -60,7 +60,7 @@ def _relative(model: Model, y: FloatArray, obs: Any) -> tuple[FloatArray, FloatA
     return rel, rel_i
 
 
-def _verified(red: _Reduced, y: FloatArray, obs: Any, rel: FloatArray,
+def verified(red: ReducedSystem, y: FloatArray, obs: Any, rel: FloatArray,
               rel_i: FloatArray) -> NDArray[np.bool_]:
     ok = np.all(rel < VERIFY_TOL, axis=1) & (rel_i < VERIFY_TOL) & np.all(np.isfinite(y), axis=1)
     if red.m == 5:
@@ -71,7 +71,7 @@ def _verified(red: _Reduced, y: FloatArray, obs: Any, rel: FloatArray,
     return ok
 
 
-def _pad(hot: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def pad_hot(hot: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return np.concatenate([hot, np.zeros((hot.shape[0], 1), bool)], axis=1)
 
 
@@ -90,7 +90,7 @@ def _groups(moving: NDArray[np.bool_], jac: FloatArray) -> list[tuple[NDArray[np
     return out
 
 
-def _stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def linearly_stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Whether every eigenvalue of each Jacobian (over its moving unknowns) has a negative
     real part; cells with nothing moving or no Jacobian are not stable."""
     stable = np.zeros(jac.shape[0], bool)
@@ -103,7 +103,7 @@ def _stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return stable
 
 
-def _eigenvalues(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.complex128]:
+def jacobian_eigenvalues(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.complex128]:
     """Eigenvalues of the Jacobians over the moving unknowns (NaN where unknown)."""
     eigs = np.full(jac.shape[:2], np.nan, dtype=complex)
     for cells, pattern in _groups(moving, jac):

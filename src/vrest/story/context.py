@@ -11,14 +11,7 @@ from typing import Any
 import numpy as np
 
 from vrest.model.cell import Cell
-from vrest.model.mechanisms import (
-    GHKLeak,
-    Mechanism,
-    NaKPump,
-    OhmicLeak,
-    Transporter,
-    Water,
-)
+from vrest.model.mechanisms import GHKLeak, Mechanism, NaKPump, OhmicLeak, Transporter, Water
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import I_V, Model
 from vrest.physics import equations as eq
@@ -45,7 +38,7 @@ GROUP_NAMES = {"pump": "Na+/K+ pump", "leak.K": "K+ leak", "leak.Na": "Na+ leak"
 
 
 @dataclass(frozen=True)
-class _Context:
+class Context:
     """The complete cell, its mechanisms sorted into the lecture's groups, and its size."""
 
     cell: Cell
@@ -80,7 +73,7 @@ def _group(mech: Mechanism) -> str:
     return "other"
 
 
-def _context(cell: Cell) -> _Context:
+def make_context(cell: Cell) -> Context:
     """Sort the complete cell's mechanisms into groups and record its size (SI and um)."""
     groups: dict[str, list[Mechanism]] = {}
     for mech in cell.mechanisms:
@@ -88,13 +81,13 @@ def _context(cell: Cell) -> _Context:
     others = [m.name for m in cell.mechanisms if _group(m) != "water"]
     bare = cell.without(*others) if others else cell
     model = Model(cell)
-    return _Context(cell, bare, {k: tuple(v) for k, v in groups.items()},
+    return Context(cell, bare, {k: tuple(v) for k, v in groups.items()},
                     float(model.volume0[0]), float(model.area0[0]) * 1e12,
                     float(model.volume0[0]) * 1e18, float(model.mv_per_charge[0]),
                     float(model.temperature[0]), float(model.z_x[0]))
 
 
-def _geometry(ctx: _Context) -> Geometry:
+def context_geometry(ctx: Context) -> Geometry:
     """The cell's area (um^2) and volume (um^3) for the closed forms."""
     return Geometry.explicit(ctx.area_um2, ctx.volume_um3)
 
@@ -102,7 +95,7 @@ def _geometry(ctx: _Context) -> Geometry:
 # ------------------------------------------------------------------------------- numbers of a state
 
 
-def _state(model: Model, y: FloatArray) -> dict[str, Any]:
+def state_numbers(model: Model, y: FloatArray) -> dict[str, Any]:
     """V, reversal potentials, concentrations, trapped anions and volume of one state."""
     s, w = model.membrane_state(y[None])
     c_in, c_out = s.c_in[0], np.asarray(s.c_out)[0]
@@ -114,7 +107,7 @@ def _state(model: Model, y: FloatArray) -> dict[str, Any]:
             "X_mM": float(s.x_in[0]), "volume_rel": float(w[0])}
 
 
-def _moved(ctx: _Context, model: Model, y0: FloatArray, y1: FloatArray) -> dict[str, dict[str, float]]:
+def moved_amounts(ctx: Context, model: Model, y0: FloatArray, y1: FloatArray) -> dict[str, dict[str, float]]:
     """Per ion: amount moved out (mol), ion count (outward +), fraction of the starting content."""
     out = model.layout.out
     delta = y1[out] - y0[out]
@@ -122,7 +115,7 @@ def _moved(ctx: _Context, model: Model, y0: FloatArray, y1: FloatArray) -> dict[
                   "fraction": float(abs(delta[i]) / y0[i])} for i, ion in enumerate(IONS)}
 
 
-def _zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float | None:
+def zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float | None:
     """V (mV) at which the currents of mechanisms ``names`` sum to zero, at y's concentrations."""
     names = [n for n in names if n != "anion_source"]
     if not names:
@@ -170,18 +163,18 @@ def _average(weights: Mapping[str, float], e: Mapping[str, float]) -> float | No
     return float(sum(w * e[i] for i, w in weights.items()) / total) if total > 0 else None
 
 
-def _analysis(ctx: _Context, cell: Cell, y: FloatArray) -> dict[str, Any]:
+def analysis(ctx: Context, cell: Cell, y: FloatArray) -> dict[str, Any]:
     """The numbers that settle the disputed claims, for one state of ``cell``."""
     model = Model(cell)
-    state = {**_state(model, y), "temperature_K": ctx.temperature_K}
+    state = {**state_numbers(model, y), "temperature_K": ctx.temperature_K}
     leaks = [m.name for m in cell.mechanisms if isinstance(m, GHKLeak | OhmicLeak)]
     if not leaks:
         return {}
-    out: dict[str, Any] = {"V_mV": state["V_mV"], "V_leaks_mV": _zero_current_mV(model, y, leaks)}
+    out: dict[str, Any] = {"V_mV": state["V_mV"], "V_leaks_mV": zero_current_mV(model, y, leaks)}
     pumps = [m.name for m in cell.mechanisms if isinstance(m, NaKPump)]
     if pumps:
         rest = [n for n in model.mechanism_names() if n not in pumps]
-        v_np = _zero_current_mV(model, y, rest)
+        v_np = zero_current_mV(model, y, rest)
         out["V_no_pump_mV"] = v_np
         out["pump_share_mV"] = None if v_np is None else state["V_mV"] - v_np
     perm, chord, kind = _leak_weights(cell, state)

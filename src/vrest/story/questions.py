@@ -12,9 +12,7 @@ import numpy as np
 
 from vrest.errors import VrestError
 from vrest.model.cell import Cell
-from vrest.model.mechanisms import (
-    GHKLeak,
-)
+from vrest.model.mechanisms import GHKLeak
 from vrest.model.presets import loader as presets
 from vrest.model.presets.cells import cell_from_preset
 from vrest.model.rhs import I_V, Model
@@ -22,7 +20,7 @@ from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, F, R
 from vrest.solve.simulate import simulate
 from vrest.solve.steady import steady_state
-from vrest.story.context import _Context, _geometry
+from vrest.story.context import Context, context_geometry
 from vrest.story.records import (
     BLOCK_TIME_S,
     BODY_BATH_RATIO,
@@ -32,7 +30,7 @@ from vrest.story.records import (
     FloatArray,
     Step,
 )
-from vrest.story.runs import _steady
+from vrest.story.runs import steady_at
 
 DEPOLARISED_MV = 5.0  # questions: depolarisation counted after the pump is blocked
 
@@ -102,7 +100,7 @@ def _q_pump_share(real: Step) -> dict[str, Any]:
                "comment_hi_mV": LECTURE["comment_pump_share_hi_mV"]})
 
 
-def _pump_block(ctx: _Context, real: Step) -> Any:
+def _pump_block(ctx: Context, real: Step) -> Any:
     """The complete cell from rest with every pump blocked for BLOCK_TIME_S (None: no pump)."""
     if not ctx.groups.get("pump"):
         return None
@@ -112,7 +110,7 @@ def _pump_block(ctx: _Context, real: Step) -> Any:
     return simulate(cell, t_end=BLOCK_TIME_S, t_eval=np.linspace(0, BLOCK_TIME_S, 241), y0=real.y_end)
 
 
-def _q_maintain(ctx: _Context, steps: Sequence[Step], real: Step, block: Any) -> dict[str, Any]:
+def _q_maintain(ctx: Context, steps: Sequence[Step], real: Step, block: Any) -> dict[str, Any]:
     """Create or maintain: build time, run-down after a pump block."""
     s2 = next(s for s in steps if s.key == "2")
     numbers: dict[str, Any] = {"V_if_pump_alone_mV": s2.extra.get("V_if_gradient_built_alone_mV"),
@@ -129,14 +127,14 @@ def _q_maintain(ctx: _Context, steps: Sequence[Step], real: Step, block: Any) ->
               numbers)
 
 
-def _finite_cell(ctx: _Context, real: Step, ratio: float) -> Cell:
+def _finite_cell(ctx: Context, real: Step, ratio: float) -> Cell:
     """The complete cell at its resting concentrations in a bath ``ratio`` times its volume."""
     e = real.end
     return ctx.cell.with_parameters({**{f"inside.{i}": e["inside_mM"][i] for i in IONS},
                                      "inside.X": e["X_mM"], "bath.volume_ratio": ratio})
 
 
-def _q_finite_bath(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
+def _q_finite_bath(ctx: Context, real: Step, block: Any) -> dict[str, Any]:
     """A finite outside: same rest, different run-down (K+ accumulates outside)."""
     cell = _finite_cell(ctx, real, BODY_BATH_RATIO)
     numbers: dict[str, Any] = {"ratio": BODY_BATH_RATIO, "inside_share": LECTURE["body_water_inside"],
@@ -158,7 +156,7 @@ def _q_finite_bath(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
               "cells): does that matter?", numbers)
 
 
-def _q_amount(ctx: _Context, real: Step) -> dict[str, Any]:
+def _q_amount(ctx: Context, real: Step) -> dict[str, Any]:
     """Amount against concentration: K+ counts, and the K+ flux at 0 mV for two bath sizes."""
     e = real.end
     k_in, k_out = e["inside_mM"]["K"], e["outside_mM"]["K"]
@@ -177,7 +175,7 @@ def _q_amount(ctx: _Context, real: Step) -> dict[str, Any]:
     return _q("amount", "The outside holds more K+ in total, so why does K+ flow out?", numbers)
 
 
-def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
+def _q_ek90(ctx: Context, real: Step) -> dict[str, Any]:
     """The commenter's numbers: P_Na/P_K = 1/40, and K+ outside for E_K = -90 mV."""
     e = real.end
     numbers: dict[str, Any] = {"V_mV": e["V_mV"], "comment_E_K_mV": LECTURE["comment_E_K_mV"],
@@ -190,7 +188,7 @@ def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
         numbers.update({"P_Na_rel": ratio, "V_ratio_mV": _steady_v(cell, real.y_end)})
     k_o = e["inside_mM"]["K"] * math.exp(LECTURE["comment_E_K_mV"] * 1e-3 * F / (R * ctx.temperature_K))
     cell = ctx.cell.with_parameters({"bath.K": k_o})
-    ss = _steady(cell, real.y_end)
+    ss = steady_at(cell, real.y_end)
     numbers.update({"K_out_for_E_K_mM": k_o, "K_out_mM": e["outside_mM"]["K"],
                     "V_low_K_mV": None if isinstance(ss, str) else float(ss.V[0]),
                     "E_K_low_K_mV": None if isinstance(ss, str) else float(ss.E[0, 1])})
@@ -200,11 +198,11 @@ def _q_ek90(ctx: _Context, real: Step) -> dict[str, Any]:
 
 def _steady_v(cell: Cell, y0: FloatArray) -> float | None:
     """Resting V (mV) of ``cell`` from y0, None if there is no steady state."""
-    ss = _steady(cell, y0)
+    ss = steady_at(cell, y0)
     return None if isinstance(ss, str) else float(ss.V[0])
 
 
-def _q_kcc2(ctx: _Context, real: Step) -> dict[str, Any]:
+def _q_kcc2(ctx: Context, real: Step) -> dict[str, Any]:
     """K+ is not at equilibrium at rest, which is what lets KCC2 run."""
     e = real.end
     model = Model(ctx.cell)
@@ -218,7 +216,7 @@ def _q_kcc2(ctx: _Context, real: Step) -> dict[str, Any]:
     return _q("kcc2", "How does the K-Cl symporter work if K+ is already at equilibrium?", numbers)
 
 
-def _q_calcium(ctx: _Context, real: Step) -> dict[str, Any]:
+def _q_calcium(ctx: Context, real: Step) -> dict[str, Any]:
     """Ca2+ fluxes (leak and NCX) at rest and at -120 mV, with the resting concentrations."""
     e = real.end
     v_test = -120.0
@@ -236,7 +234,7 @@ def _q_calcium(ctx: _Context, real: Step) -> dict[str, Any]:
               numbers)
 
 
-def _q_atp(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
+def _q_atp(ctx: Context, real: Step, block: Any) -> dict[str, Any]:
     """ATP per mechanism at rest; KCC2 and NCX fluxes before and after a pump block."""
     atp = {k: 0.0 for k in real.active}
     numbers: dict[str, Any] = {"atp_total_per_s": real.atp_per_s}
@@ -254,7 +252,7 @@ def _q_atp(ctx: _Context, real: Step, block: Any) -> dict[str, Any]:
     return _q("atp", "Do the symporter and the exchanger use ATP?", numbers)
 
 
-def _q_chloride(ctx: _Context, steps: Sequence[Step]) -> dict[str, Any]:
+def _q_chloride(ctx: Context, steps: Sequence[Step]) -> dict[str, Any]:
     """How Cl- entering makes V more negative: steps 5 and 6."""
     s5 = next(s for s in steps if s.key == "5")
     s6 = next(s for s in steps if s.key == "6")
@@ -270,10 +268,10 @@ def _q_chloride(ctx: _Context, steps: Sequence[Step]) -> dict[str, Any]:
     return _q("chloride", "How can Cl- movement make the inside more negative?", numbers)
 
 
-def _q_what(ctx: _Context, real: Step) -> dict[str, Any]:
+def _q_what(ctx: Context, real: Step) -> dict[str, Any]:
     """What the resting potential is, in numbers: charge on the membrane, balanced currents."""
     e = real.end
-    budget = eq.charge_budget(e["V_mV"], _geometry(ctx), z=1, c_in_mM=e["inside_mM"]["K"],
+    budget = eq.charge_budget(e["V_mV"], context_geometry(ctx), z=1, c_in_mM=e["inside_mM"]["K"],
                               capacitance_uF_cm2=ctx.cell.capacitance)
     net = sum(real.currents_pA.values())
     gross = sum(abs(v) for v in real.currents_pA.values())
@@ -286,7 +284,7 @@ def _q_what(ctx: _Context, real: Step) -> dict[str, Any]:
                "pump_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["pump"])), None)})
 
 
-def answer_questions(ctx: _Context, steps: Sequence[Step], real: Step) -> list[dict[str, Any]]:
+def answer_questions(ctx: Context, steps: Sequence[Step], real: Step) -> list[dict[str, Any]]:
     """Each viewer question of MISSION.md answered by a computed experiment (plain numbers)."""
     block = _pump_block(ctx, real)
     return [_q_what(ctx, real), _q_presets(), _q_anions(steps), _q_pump_share(real),

@@ -12,15 +12,13 @@ import numpy as np
 
 from vrest.errors import VrestError
 from vrest.model.cell import Cell
-from vrest.model.mechanisms import (
-    Water,
-)
+from vrest.model.mechanisms import Water
 from vrest.model.protocol import Protocol
 from vrest.model.rhs import Model
 from vrest.physics.constants import N_A
 from vrest.solve.simulate import simulate
 from vrest.solve.steady import steady_state
-from vrest.story.context import _analysis, _Context, _moved, _state
+from vrest.story.context import Context, analysis, moved_amounts, state_numbers
 from vrest.story.records import (
     C_TOL,
     END_TOL_MV,
@@ -36,12 +34,12 @@ from vrest.story.records import (
 # ------------------------------------------------------------------------------- running a step
 
 
-def _times(t_end: float) -> FloatArray:
+def output_times(t_end: float) -> FloatArray:
     """Output times (s): 0 and N_OUT geometric steps up to t_end (ms to hours in one grid)."""
     return np.concatenate([[0.0], np.geomspace(t_end * 1e-7, t_end, N_OUT)])
 
 
-def _trace(ctx: _Context, tc: Any, y0: FloatArray) -> Trace:
+def _trace(ctx: Context, tc: Any, y0: FloatArray) -> Trace:
     """The Trace of a one-cell TimeCourse; ion counts relative to the step's start y0."""
     model_out = slice(tc.y.shape[2] - 4, tc.y.shape[2])
     moved = (tc.y[:, 0, model_out] - y0[model_out]) * ctx.volume_m3 * N_A
@@ -58,7 +56,7 @@ def _settle_time(tr: Trace, v_ref: float, c_ref: FloatArray) -> float | None:
     return None if last == tr.t.size - 1 else float(tr.t[last + 1])
 
 
-def _steady(cell: Cell, y0: FloatArray) -> Any:
+def steady_at(cell: Cell, y0: FloatArray) -> Any:
     """The verified SteadyState of ``cell`` from y0, or the reason there is none (str)."""
     try:
         ss = steady_state(cell, y0=y0, raise_on_failure=False)
@@ -79,13 +77,13 @@ def _steady_numbers(ss: Any, end: dict[str, Any]) -> dict[str, Any]:
             "slowest_time_constant_s": ss.summary()["slowest_time_constant_s"]}
 
 
-def _simulate_to_rest(cell: Cell, y0: FloatArray, ss: Any, protocol: Protocol | None = None,
+def simulate_to_rest(cell: Cell, y0: FloatArray, ss: Any, protocol: Protocol | None = None,
                       t_min: float = 0.0) -> Any:
     """Simulate until the steady state ``ss`` is reached (t_end grows tenfold up to 4 times)."""
     tau = None if isinstance(ss, str) else ss.summary()["slowest_time_constant_s"]
     t_end = max(10.0 * (tau or 1e3), 2.0 * t_min, 1e-3)
     for _ in range(5):
-        tc = simulate(cell, protocol, t_end=t_end, t_eval=_times(t_end), y0=y0)
+        tc = simulate(cell, protocol, t_end=t_end, t_eval=output_times(t_end), y0=y0)
         if isinstance(ss, str) or (abs(tc.V[-1, 0] - ss.V[0]) < END_TOL_MV and np.all(
                 np.abs(np.log(tc.c_in[-1, 0] / ss.c_in[0])) < 1e-4)):
             return tc
@@ -93,13 +91,13 @@ def _simulate_to_rest(cell: Cell, y0: FloatArray, ss: Any, protocol: Protocol | 
     return tc
 
 
-def _step(ctx: _Context, key: str, title: str, cell: Cell, y0: FloatArray, tc: Any,
+def make_step(ctx: Context, key: str, title: str, cell: Cell, y0: FloatArray, tc: Any,
           chain: bool = True, added: Sequence[str] = (), paused: Sequence[str] = (),
           ss: Any = "no steady state sought", extra: dict[str, Any] | None = None) -> Step:
     """Collect every number of a simulated step."""
     model = Model(cell)
     y1 = tc.y[-1, 0]
-    start, end = _state(model, y0), _state(model, y1)
+    start, end = state_numbers(model, y0), state_numbers(model, y1)
     tr = _trace(ctx, tc, y0)
     steady = None if ss == "no steady state sought" else _steady_numbers(ss, end)
     ref_v, ref_c = (ss.V[0], ss.c_in[0]) if steady and steady["exists"] else (tr.V[-1], tr.c_in[-1])
@@ -109,17 +107,17 @@ def _step(ctx: _Context, key: str, title: str, cell: Cell, y0: FloatArray, tc: A
     return Step(
         key, title, chain, tuple(m.name for m in cell.mechanisms if not isinstance(m, Water)),
         tuple(added), tuple(paused), "", duration, settle, shown, start, end,
-        _moved(ctx, model, y0, y1), float(tc.atp_total[-1, 0]),
+        moved_amounts(ctx, model, y0, y1), float(tc.atp_total[-1, 0]),
         {k: float(v[-1, 0]) for k, v in tc.current.items()},
         {k: {ion: float(f[-1, 0, i] * N_A) for i, ion in enumerate(IONS)} for k, f in tc.flux.items()},
         steady,
-        _analysis(ctx, cell, y1), [], extra or {}, tr, y1)
+        analysis(ctx, cell, y1), [], extra or {}, tr, y1)
 
 
-def _skipped(ctx: _Context, key: str, title: str, y0: FloatArray, reason: str) -> Step:
+def skipped_step(ctx: Context, key: str, title: str, y0: FloatArray, reason: str) -> Step:
     """A step the preset cannot take (it lacks the mechanism); the state passes through."""
     model = Model(ctx.bare)
-    state = _state(model, y0)
+    state = state_numbers(model, y0)
     zero = np.zeros((1, 4))
     tr = Trace(np.zeros(1), np.array([state["V_mV"]]), np.array([list(state["E_mV"].values())]),
                np.array([list(state["inside_mM"].values())]), zero, np.array([state["X_mM"]]))
@@ -128,7 +126,7 @@ def _skipped(ctx: _Context, key: str, title: str, y0: FloatArray, reason: str) -
                 None, {}, [], {}, tr, y0)
 
 
-def _with_lecture(step: Step, rows: Sequence[tuple[str, str, float | None, str]]) -> Step:
+def with_lecture(step: Step, rows: Sequence[tuple[str, str, float | None, str]]) -> Step:
     """Attach the lecture's figures next to the model's: (quantity, LECTURE key, model, unit)."""
     table = [{"quantity": q, "lecture": LECTURE[k], "model": v, "unit": u} for q, k, v, u in rows]
     return dataclasses.replace(step, lecture=table)

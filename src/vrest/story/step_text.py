@@ -252,7 +252,7 @@ STEP_SENTENCES: dict[str, Callable[[Quote], list[dict[str, Any]]]] = {
 }
 
 
-def _step_sentences(data: dict[str, Any], base: str) -> tuple[Any, list[dict[str, Any]]]:
+def step_sentences(data: dict[str, Any], base: str) -> tuple[Any, list[dict[str, Any]]]:
     q = Quote(data, base)
     step = lookup(data, base)
     if step["skipped"]:

@@ -38,10 +38,7 @@ from typing import Any
 
 from vrest.errors import ParameterError
 from vrest.model.cell import Cell
-from vrest.model.mechanisms import (
-    AnionSource,
-    NaKPump,
-)
+from vrest.model.mechanisms import AnionSource, NaKPump
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.presets import loader as presets
 from vrest.model.presets.cells import cell_from_preset
@@ -53,20 +50,27 @@ from vrest.solve.simulate import simulate
 from vrest.story.context import (
     CHAIN,
     GROUP_NAMES,
-    _Context,
-    _context,
-    _geometry,
-    _state,
-    _zero_current_mV,
+    Context,
+    context_geometry,
+    make_context,
+    state_numbers,
+    zero_current_mV,
 )
 from vrest.story.questions import answer_questions
 from vrest.story.records import ANION_TIME_S, DEFAULT_PRESET, IONS, LECTURE, FloatArray, Step, Story
-from vrest.story.runs import _simulate_to_rest, _skipped, _steady, _step, _times, _with_lecture
+from vrest.story.runs import (
+    make_step,
+    output_times,
+    simulate_to_rest,
+    skipped_step,
+    steady_at,
+    with_lecture,
+)
 
 # ------------------------------------------------------------------------------- steps 0 and 1
 
 
-def _step0(ctx: _Context) -> tuple[Step, FloatArray, float]:
+def _step0(ctx: Context) -> tuple[Step, FloatArray, float]:
     """Equal concentrations inside and out, V = 0. Returns the step, its state and the amount
     of trapped anions (mM) the cell must make in step 1b."""
     bath = ctx.cell.bath
@@ -82,41 +86,41 @@ def _step0(ctx: _Context) -> tuple[Step, FloatArray, float]:
     cell0 = ctx.bare.with_parameters({"inside.Na": bath.Na, "inside.K": bath.K, "inside.Ca": bath.Ca,
                                       "inside.Cl": cl0, "inside.X": x0})
     y0 = Model(cell0).y0[0]
-    tc = simulate(ctx.bare, t_end=1.0, t_eval=_times(1.0), y0=y0)
+    tc = simulate(ctx.bare, t_end=1.0, t_eval=output_times(1.0), y0=y0)
     extra = {"other_anions_mM": x0, "bath_charge_gap_mM": gap, "Cl_inside_mM": cl0,
              "anions_final_mM": x_final}
-    step = _step(ctx, "0", "No gradients", ctx.bare, y0, tc, extra=extra)
+    step = make_step(ctx, "0", "No gradients", ctx.bare, y0, tc, extra=extra)
     return step, y0, x_final - x0
 
 
-def _step1a(ctx: _Context, y0: FloatArray, made_mM: float) -> Step:
+def _step1a(ctx: Context, y0: FloatArray, made_mM: float) -> Step:
     """The lecture's step 1: bare anions, just enough for its -5 mV."""
     target = LECTURE["V_anions_mV"]
-    budget = eq.charge_budget(target, _geometry(ctx), z=ctx.z_x,
+    budget = eq.charge_budget(target, context_geometry(ctx), z=ctx.z_x,
                               capacitance_uF_cm2=ctx.cell.capacitance)
     anions_mM = float(budget.delta_c_mM)  # concentration of anions made, mM
     cell = ctx.bare.with_mechanisms(AnionSource(rate=anions_mM / ANION_TIME_S, counter="none"))
-    tc = simulate(cell, t_end=ANION_TIME_S, t_eval=_times(ANION_TIME_S), y0=y0)
+    tc = simulate(cell, t_end=ANION_TIME_S, t_eval=output_times(ANION_TIME_S), y0=y0)
     v_all = float(eq.voltage_from_charge(ctx.z_x * made_mM * ctx.volume_m3 * F, ctx.area_um2,
                                          ctx.cell.capacitance))
     extra = {"anions_mM": anions_mM, "anions_count": float(budget.ions_count) / abs(ctx.z_x),
              "charge_C": float(budget.charge_C), "V_target_mV": target,
              "anions_real_mM": made_mM, "V_if_real_amount_bare_mV": v_all,
              "anions_fraction_of_real": anions_mM / made_mM if made_mM > 0 else None}
-    step = _step(ctx, "1a", "Trapped anions, as the lecture says (no counter-ions)", cell, y0, tc,
+    step = make_step(ctx, "1a", "Trapped anions, as the lecture says (no counter-ions)", cell, y0, tc,
                  chain=False, added=("anion_source",), extra=extra)
-    return _with_lecture(step, [("V after the anions", "V_anions_mV", step.end["V_mV"], "mV")])
+    return with_lecture(step, [("V after the anions", "V_anions_mV", step.end["V_mV"], "mV")])
 
 
-def _step1b(ctx: _Context, y0: FloatArray, made_mM: float) -> Step:
+def _step1b(ctx: Context, y0: FloatArray, made_mM: float) -> Step:
     """Charge-conserving step 1: anions made with K+ counter-ions."""
     cell = ctx.bare.with_mechanisms(AnionSource(rate=made_mM / ANION_TIME_S, counter="K"))
-    tc = simulate(cell, t_end=ANION_TIME_S, t_eval=_times(ANION_TIME_S), y0=y0)
+    tc = simulate(cell, t_end=ANION_TIME_S, t_eval=output_times(ANION_TIME_S), y0=y0)
     extra = {"anions_mM": made_mM, "anions_count": made_mM * ctx.volume_m3 * N_A,
              "counter_K_mM": made_mM * abs(ctx.z_x)}
-    step = _step(ctx, "1b", "Trapped anions, charge conserved (K+ counter-ions)", cell, y0, tc,
+    step = make_step(ctx, "1b", "Trapped anions, charge conserved (K+ counter-ions)", cell, y0, tc,
                  added=("anion_source",), extra=extra)
-    return _with_lecture(step, [("V after the anions", "V_anions_mV", step.end["V_mV"], "mV")])
+    return with_lecture(step, [("V after the anions", "V_anions_mV", step.end["V_mV"], "mV")])
 
 
 # ------------------------------------------------------------------------------- steps 2 to 8
@@ -130,7 +134,7 @@ def _pump_current_A(cell: Cell, y: FloatArray) -> float:
                      if isinstance(m, NaKPump)) * F)
 
 
-def _step2(ctx: _Context, y0: FloatArray, na_final_mM: float) -> Step | None:
+def _step2(ctx: Context, y0: FloatArray, na_final_mM: float) -> Step | None:
     """The pump alone, stopped where the lecture's -10 mV in total is reached."""
     cell = ctx.cell_with(["pump"])
     current = _pump_current_A(cell, y0) if ctx.groups.get("pump") else 0.0
@@ -142,7 +146,7 @@ def _step2(ctx: _Context, y0: FloatArray, na_final_mM: float) -> Step | None:
     v_start = float(model.voltage_mV(y0[None])[0])
     target = min(LECTURE["V_pump_total_mV"], v_start - 1.0)
     t_stop = (v_start - target) * 1e-3 * c_total / current
-    tc = simulate(cell, t_end=t_stop, t_eval=_times(t_stop), y0=y0)
+    tc = simulate(cell, t_end=t_stop, t_eval=output_times(t_stop), y0=y0)
     na_needed = float(y0[0]) - na_final_mM
     extra = {"V_target_mV": target, "time_to_target_s": t_stop, "pump_current_pA": current * 1e12,
              "charging_rate_mV_per_ms": current / c_total,
@@ -150,24 +154,24 @@ def _step2(ctx: _Context, y0: FloatArray, na_final_mM: float) -> Step | None:
              "V_if_gradient_built_alone_mV": -ctx.mv_per_mM * na_needed / LECTURE["pump_Na_out"],
              "pump_stoichiometry": {"Na_out": LECTURE["pump_Na_out"], "K_in": LECTURE["pump_K_in"],
                                     "ATP": LECTURE["pump_ATP"]}}
-    step = _step(ctx, "2", CHAIN[0][1], cell, y0, tc, added=ctx.names(["pump"]), extra=extra)
-    return _with_lecture(step, [("V (anions + pump)", "V_pump_total_mV", step.end["V_mV"], "mV")])
+    step = make_step(ctx, "2", CHAIN[0][1], cell, y0, tc, added=ctx.names(["pump"]), extra=extra)
+    return with_lecture(step, [("V (anions + pump)", "V_pump_total_mV", step.end["V_mV"], "mV")])
 
 
-def _chain_extra(ctx: _Context, key: str, cell: Cell, step_y: FloatArray) -> dict[str, Any]:
+def _chain_extra(ctx: Context, key: str, cell: Cell, step_y: FloatArray) -> dict[str, Any]:
     """Step-specific numbers: step 3 with the pump running, E_Cl - V, NCX's limit and shares."""
     if key == "3" and ctx.groups.get("pump"):
         with_pump = cell.with_mechanisms(*ctx.groups["pump"])
-        v = _zero_current_mV(Model(with_pump), step_y, Model(with_pump).mechanism_names())
+        v = zero_current_mV(Model(with_pump), step_y, Model(with_pump).mechanism_names())
         return {"V_with_pump_mV": v}
     if key in ("5", "6"):
         model = Model(cell)
-        state = _state(model, step_y)
+        state = state_numbers(model, step_y)
         return {"E_Cl_minus_V_mV": state["E_mV"]["Cl"] - state["V_mV"]}
     if key == "7":
         model = Model(cell)
         names = model.mechanism_names()
-        state = _state(model, step_y)
+        state = state_numbers(model, step_y)
         v, e = state["V_mV"], state["E_mV"]
         out: dict[str, Any] = {}
         if ctx.groups.get("ncx"):
@@ -180,7 +184,7 @@ def _chain_extra(ctx: _Context, key: str, cell: Cell, step_y: FloatArray) -> dic
         for group in ("leak.Ca", "ncx"):
             gone = set(ctx.names([group]))
             if gone:
-                v0 = _zero_current_mV(model, step_y, [n for n in names if n not in gone])
+                v0 = zero_current_mV(model, step_y, [n for n in names if n not in gone])
                 out[f"share_{group.replace('.', '_')}_mV"] = None if v0 is None else v - v0
         return out
     return {}
@@ -202,7 +206,7 @@ def _lecture_rows(key: str, step: Step) -> list[tuple[str, str, float | None, st
     return rows.get(key, [])
 
 
-def _chain(ctx: _Context, y: FloatArray) -> list[Step]:
+def _chain(ctx: Context, y: FloatArray) -> list[Step]:
     """Steps 3 to 8, each from the previous state."""
     active: list[str] = []
     steps = []
@@ -212,30 +216,30 @@ def _chain(ctx: _Context, y: FloatArray) -> list[Step]:
         if not new:
             if key != "8":
                 missing = " or ".join(GROUP_NAMES.get(g, g) for g in add)
-                steps.append(_skipped(ctx, key, title, y, f"this preset has no {missing}"))
+                steps.append(skipped_step(ctx, key, title, y, f"this preset has no {missing}"))
             continue
         cell = ctx.cell_with(active)
-        ss = _steady(cell, y)
-        tc = _simulate_to_rest(cell, y, ss)
-        step = _step(ctx, key, title, cell, y, tc, added=ctx.names(new), paused=ctx.names(pause),
+        ss = steady_at(cell, y)
+        tc = simulate_to_rest(cell, y, ss)
+        step = make_step(ctx, key, title, cell, y, tc, added=ctx.names(new), paused=ctx.names(pause),
                      ss=ss, extra={})
         extra = {**_chain_extra(ctx, key, cell, step.y_end),
                  "dV_mV": step.end["V_mV"] - step.start["V_mV"]}
         step = dataclasses.replace(step, extra=extra)
-        steps.append(_with_lecture(step, _lecture_rows(key, step)))
+        steps.append(with_lecture(step, _lecture_rows(key, step)))
         y = step.y_end
     return steps
 
 
-def _real_case(ctx: _Context, y0: FloatArray, made_mM: float, stepwise: Step) -> Step:
+def _real_case(ctx: Context, y0: FloatArray, made_mM: float, stepwise: Step) -> Step:
     """Every mechanism at once from step 0, the anions made as in step 1b."""
     source = AnionSource(rate=made_mM / ANION_TIME_S, counter="K")
     cell = ctx.cell.with_mechanisms(source)
     protocol = Protocol(name="real case", events=(
         Event(t=ANION_TIME_S, remove=("anion_source",), label="anions made"),), t_end=ANION_TIME_S)
-    ss = _steady(ctx.cell, stepwise.y_end)
-    tc = _simulate_to_rest(cell, y0, ss, protocol, t_min=ANION_TIME_S)
-    step = _step(ctx, "real", "Everything at once, from step 0", ctx.cell, y0, tc, chain=False,
+    ss = steady_at(ctx.cell, stepwise.y_end)
+    tc = simulate_to_rest(cell, y0, ss, protocol, t_min=ANION_TIME_S)
+    step = make_step(ctx, "real", "Everything at once, from step 0", ctx.cell, y0, tc, chain=False,
                  added=tuple(m.name for m in ctx.cell.mechanisms), ss=ss)
     ref = stepwise.end
     extra = {"dV_vs_stepwise_mV": step.end["V_mV"] - ref["V_mV"],
@@ -244,7 +248,7 @@ def _real_case(ctx: _Context, y0: FloatArray, made_mM: float, stepwise: Step) ->
                                            for i in IONS),
              "stepwise_settle_total_s": None}
     step = dataclasses.replace(step, extra=extra)
-    return _with_lecture(step, [("V_rest", "V_rest_mV", step.end["V_mV"], "mV"),
+    return with_lecture(step, [("V_rest", "V_rest_mV", step.end["V_mV"], "mV"),
                                 ("E_K", "E_K_mV", step.end["E_mV"]["K"], "mV"),
                                 ("E_Na", "E_Na_mV", step.end["E_mV"]["Na"], "mV"),
                                 ("E_Cl", "E_Cl_mV", step.end["E_mV"]["Cl"], "mV"),
@@ -270,15 +274,15 @@ def run_story(preset: str = DEFAULT_PRESET, temperature_C: float | None = None,
     """
     pre = presets.load(preset)
     cell = story_cell(preset, temperature_C)
-    ctx = _context(cell)
+    ctx = make_context(cell)
     s0, y0, made = _step0(ctx)
     s1a, s1b = _step1a(ctx, y0, made), _step1b(ctx, y0, made)
-    rest = _steady(ctx.cell, s1b.y_end)
+    rest = steady_at(ctx.cell, s1b.y_end)
     na_final = float(rest.c_in[0, 0]) if not isinstance(rest, str) else float(cell.inside.Na)
     s2 = _step2(ctx, s1b.y_end, na_final)
     y = s2.y_end if s2 else s1b.y_end
     chain = _chain(ctx, y)
-    steps = [s0, s1a, s1b, s2 or _skipped(ctx, "2", CHAIN[0][1], y, "this preset has no pump"),
+    steps = [s0, s1a, s1b, s2 or skipped_step(ctx, "2", CHAIN[0][1], y, "this preset has no pump"),
              *chain]
     last = next(s for s in reversed(steps) if s.chain and not s.skipped)
     real = _real_case(ctx, y0, made, last)
@@ -292,7 +296,7 @@ def run_story(preset: str = DEFAULT_PRESET, temperature_C: float | None = None,
                  steps, real, qs)
 
 
-def _cell_numbers(ctx: _Context) -> dict[str, Any]:
+def _cell_numbers(ctx: Context) -> dict[str, Any]:
     """Size and constants of the cell, for the report and the closed-form checks."""
     return {"area_um2": ctx.area_um2, "volume_um3": ctx.volume_um3,
             "volume_pL": ctx.volume_um3 * 1e-3, "capacitance_uF_cm2": ctx.cell.capacitance,

@@ -19,16 +19,16 @@ from typing import Any
 
 from vrest.story.answer_text import answer
 from vrest.story.quote import FORMATS, ION_LABEL, Quote, lookup
-from vrest.story.step_text import _step_sentences
+from vrest.story.step_text import step_sentences
 
 
 def narrate(story: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``story`` (Story.to_dict()) with claims, sentences, answers and a summary."""
     data = copy.deepcopy(dict(story))
     for i, _ in enumerate(data["steps"]):
-        claim, body = _step_sentences(data, f"steps/{i}")
+        claim, body = step_sentences(data, f"steps/{i}")
         data["steps"][i]["claim"], data["steps"][i]["sentences"] = claim, body
-    claim, body = _step_sentences(data, "real")
+    claim, body = step_sentences(data, "real")
     data["real"]["claim"], data["real"]["sentences"] = claim, body
     for i, _ in enumerate(data.get("questions", [])):
         data["questions"][i]["answer"] = answer(data, i)

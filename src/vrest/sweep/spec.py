@@ -50,9 +50,9 @@ from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, PresetError, VrestError
 from vrest.model.cell import INSIDE_SPECS, Cell
-from vrest.sweep.spec_values import _choice, _integer, _keys, _number, _table
-from vrest.sweep.task import Task, _task
-from vrest.sweep.vary import MAX_CELLS, MODES, RANGES, Vary, _count, _sample, _vary
+from vrest.sweep.spec_values import check_keys, choice_of, finite_number, integer_in, sub_table
+from vrest.sweep.task import Task, read_task
+from vrest.sweep.vary import MAX_CELLS, MODES, RANGES, Vary, count_cells, read_vary, sample_values
 
 FloatArray = NDArray[np.float64]
 
@@ -88,7 +88,7 @@ class SweepSpec:
     @cached_property
     def inputs(self) -> dict[str, FloatArray]:
         """The varied parameters of every cell: dotted name -> (n_cells,) array."""
-        return _sample(self.vary, self.mode, self.n, self.seed)
+        return sample_values(self.vary, self.mode, self.n, self.seed)
 
     def chunk(self, i: int) -> tuple[NDArray[np.int64], dict[str, FloatArray]]:
         """Cell numbers and parameter values of chunk ``i``."""
@@ -157,21 +157,21 @@ def from_dict(data: Mapping[str, Any], where: str = "sweep spec", base_dir: Path
 
 def _build(data: Mapping[str, Any], where: str, base_dir: Path, text: str,
            base: Cell | None) -> SweepSpec:
-    _keys(data, TOP_KEYS, "the top level")
+    check_keys(data, TOP_KEYS, "the top level")
     if base is not None and not isinstance(base, Cell):
         raise ParameterError(f"cell: {base!r} is not a vrest.Cell")
     cell_ref, cell = (f"<Cell {base.name}>", base) if base is not None else \
         _cell(data.get("cell"), base_dir)
-    settings = tuple((str(k), _number(v, f"set.{k}")) for k, v in _table(data, "set").items())
+    settings = tuple((str(k), finite_number(v, f"set.{k}")) for k, v in sub_table(data, "set").items())
     if settings:
         cell = cell.with_parameters(dict(settings))
-    vary = _vary(data.get("vary"), cell)
-    sampling = _table(data, "sampling")
-    _keys(sampling, ("mode", "n", "seed"), "[sampling]")
-    mode = _choice(sampling.get("mode", "grid"), "sampling.mode", MODES)
-    n, seed = _count(vary, mode, sampling)
-    task = _task(_table(data, "task"), cell, base_dir)
-    chunk = _integer(data.get("chunk_size", DEFAULT_CHUNK), "chunk_size", 1, MAX_CELLS)
+    vary = read_vary(data.get("vary"), cell)
+    sampling = sub_table(data, "sampling")
+    check_keys(sampling, ("mode", "n", "seed"), "[sampling]")
+    mode = choice_of(sampling.get("mode", "grid"), "sampling.mode", MODES)
+    n, seed = count_cells(vary, mode, sampling)
+    task = read_task(sub_table(data, "task"), cell, base_dir)
+    chunk = integer_in(data.get("chunk_size", DEFAULT_CHUNK), "chunk_size", 1, MAX_CELLS)
     spec = SweepSpec(name=str(data.get("name", "sweep")), description=str(data.get("description", "")),
                      cell_ref=cell_ref, cell=cell, settings=settings, vary=vary, mode=mode, n=n,
                      seed=seed, task=task, chunk_size=chunk, text=text)

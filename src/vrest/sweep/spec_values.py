@@ -17,32 +17,32 @@ FloatArray = NDArray[np.float64]
 
 
 
-def _keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+def check_keys(table: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     extra = sorted(set(table) - set(allowed))
     if extra:
         raise PresetError(f"{where}: unknown keys {extra}; allowed: {list(allowed)}")
 
 
-def _table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def sub_table(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
         raise PresetError(f"[{key}] must be a table")
     return value
 
 
-def _number(value: Any, name: str) -> float:
+def finite_number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ParameterError(f"{name}: {value!r} is not a finite number")
     return float(value)
 
 
-def _integer(value: Any, name: str, lo: int, hi: int) -> int:
+def integer_in(value: Any, name: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise ParameterError(f"{name}: {value!r} is not allowed; must be an integer in [{lo}, {hi}]")
     return int(value)
 
 
-def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+def choice_of(value: Any, name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ParameterError(f"{name}: {value!r} is not allowed; choose one of {', '.join(allowed)}")
     return str(value)

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from vrest.errors import ParameterError, PresetError, unknown
 from vrest.model.cell import Cell
 from vrest.model.protocol import Protocol
-from vrest.sweep.spec_values import _choice, _keys, _number
+from vrest.sweep.spec_values import check_keys, choice_of, finite_number
 
 FloatArray = NDArray[np.float64]
 
@@ -62,9 +62,9 @@ class Task:
         return {f"{stem}_at_{t:g}s": unit for t in self.times for stem, unit in cols}
 
 
-def _task(table: Mapping[str, Any], cell: Cell, base_dir: Path) -> Task:
-    _keys(table, ("kind", "outputs", "protocol", "start", "times", "rtol"), "[task]")
-    kind = _choice(table.get("kind", "steady"), "task.kind", KINDS)
+def read_task(table: Mapping[str, Any], cell: Cell, base_dir: Path) -> Task:
+    check_keys(table, ("kind", "outputs", "protocol", "start", "times", "rtol"), "[task]")
+    kind = choice_of(table.get("kind", "steady"), "task.kind", KINDS)
     mechs = [m.name for m in cell.mechanisms]
     valid = [*OUTPUTS, *(STEADY_ONLY if kind == "steady" else ()), *(f"I_{m}" for m in mechs)]
     outputs = table.get("outputs", list(DEFAULT_OUTPUTS[kind]))
@@ -93,15 +93,15 @@ def _protocol_task(table: Mapping[str, Any], outputs: tuple[str, ...], base_dir:
                           "or a protocol TOML path")
     local = base_dir / ref
     protocol = load_protocol(local if local.suffix == ".toml" and local.exists() else ref)
-    start = _choice(table.get("start", "initial"), "task.start", STARTS)
+    start = choice_of(table.get("start", "initial"), "task.start", STARTS)
     raw = table.get("times", [protocol.t_end])
     if not isinstance(raw, list) or not raw:
         raise PresetError("task.times: must be a non-empty list of times (s)")
-    times = tuple(_number(t, "task.times") for t in raw)
+    times = tuple(finite_number(t, "task.times") for t in raw)
     if any(not 0 <= t <= protocol.t_end for t in times) or list(times) != sorted(set(times)):
         raise ParameterError(f"task.times: {list(raw)} is not allowed; times must increase and lie "
                              f"in [0, {protocol.t_end:g}] s (the protocol's duration)")
-    rtol = _number(table.get("rtol", 1e-7), "task.rtol")
+    rtol = finite_number(table.get("rtol", 1e-7), "task.rtol")
     if not 0 < rtol < 1:
         raise ParameterError(f"task.rtol: {rtol:g} is outside the allowed range (0, 1)")
     return Task("protocol", outputs, protocol, ref, start, times, rtol)

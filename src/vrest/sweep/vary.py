@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, PresetError, unknown
 from vrest.model.cell import INSIDE_SPECS, Cell
-from vrest.sweep.spec_values import _integer, _keys, _number
+from vrest.sweep.spec_values import check_keys, finite_number, integer_in
 
 FloatArray = NDArray[np.float64]
 
@@ -52,7 +52,7 @@ class Vary:
         return lo + q * (hi - lo)
 
 
-def _vary(items: Any, cell: Cell) -> tuple[Vary, ...]:
+def read_vary(items: Any, cell: Cell) -> tuple[Vary, ...]:
     if not isinstance(items, list) or not items:
         raise PresetError("[[vary]]: give at least one varied parameter, e.g. [[vary]] name = "
                           "\"bath.K\" geomspace = [1, 20, 10]")
@@ -61,7 +61,7 @@ def _vary(items: Any, cell: Cell) -> tuple[Vary, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise PresetError(f"[[vary]] {i + 1}: must be a table")
-        _keys(item, ("name", *LISTS, *RANGES), f"[[vary]] {i + 1}")
+        check_keys(item, ("name", *LISTS, *RANGES), f"[[vary]] {i + 1}")
         name = item.get("name")
         if name not in specs:
             raise unknown("parameter to vary", name, list(specs))
@@ -78,11 +78,11 @@ def _vary(items: Any, cell: Cell) -> tuple[Vary, ...]:
 def _one_vary(name: str, kind: str, raw: Any) -> Vary:
     if not isinstance(raw, list) or not raw:
         raise PresetError(f"[[vary]] {name}.{kind}: must be a non-empty list of numbers")
-    args = tuple(_number(x, f"{name}.{kind}") for x in raw)
+    args = tuple(finite_number(x, f"{name}.{kind}") for x in raw)
     if kind in ("linspace", "geomspace"):
         if len(args) != 3:
             raise PresetError(f"[[vary]] {name}.{kind}: expected [start, stop, number]; got {raw}")
-        _integer(raw[2], f"{name}.{kind} number", 1, MAX_CELLS)
+        integer_in(raw[2], f"{name}.{kind} number", 1, MAX_CELLS)
         if kind == "geomspace" and (args[0] <= 0 or args[1] <= 0):
             raise ParameterError(f"{name}.geomspace: start and stop must be > 0; got {raw[:2]}")
     if kind in RANGES:
@@ -94,7 +94,7 @@ def _one_vary(name: str, kind: str, raw: Any) -> Vary:
     return Vary(name, kind, args)
 
 
-def _count(vary: tuple[Vary, ...], mode: str, sampling: Mapping[str, Any]) -> tuple[int, int | None]:
+def count_cells(vary: tuple[Vary, ...], mode: str, sampling: Mapping[str, Any]) -> tuple[int, int | None]:
     if mode in ("grid", "zip"):
         bad = [v.name for v in vary if v.kind in RANGES]
         if bad:
@@ -117,11 +117,11 @@ def _count(vary: tuple[Vary, ...], mode: str, sampling: Mapping[str, Any]) -> tu
                           f"{', '.join(bad)} give lists")
     if "n" not in sampling or "seed" not in sampling:
         raise PresetError(f"sampling.mode {mode!r} needs n (number of cells) and seed")
-    return (_integer(sampling["n"], "sampling.n", 1, MAX_CELLS),
-            _integer(sampling["seed"], "sampling.seed", 0, 2**63 - 1))
+    return (integer_in(sampling["n"], "sampling.n", 1, MAX_CELLS),
+            integer_in(sampling["seed"], "sampling.seed", 0, 2**63 - 1))
 
 
-def _sample(vary: tuple[Vary, ...], mode: str, n: int, seed: int | None) -> dict[str, FloatArray]:
+def sample_values(vary: tuple[Vary, ...], mode: str, n: int, seed: int | None) -> dict[str, FloatArray]:
     if mode == "grid":
         grids = np.meshgrid(*[v.values() for v in vary], indexing="ij")
         return {v.name: g.ravel() for v, g in zip(vary, grids, strict=True)}
