@@ -4,6 +4,9 @@ Everything here returns plain data (frozen dataclasses with ``to_dict()``); the 
 page only format it. Units: mV, mM, K, kJ/mol. Signs: V inside minus outside; fluxes and
 currents positive outward; an energy is the work done on one mole moving outward (positive
 pushes the ion out).
+
+It lives in :mod:`vrest.model`, not :mod:`vrest.physics`, because :func:`explain_preset` takes a
+:class:`vrest.model.presets.Preset`; the rest uses only the physics layer.
 """
 
 from __future__ import annotations
