@@ -16,10 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import vrest
 from vrest.experiment import kout_experiment
-from vrest.fit import fit
 from vrest.sensitivity import sensitivity
+
+import vrest
+from vrest.fit import fit
 
 
 def main(outdir: Path) -> None:

@@ -12,7 +12,7 @@ Layers, low to high (a module may import its own layer or a lower one, never a h
 
 Every import counts, at module level or inside a function (a lazy import is still a
 dependency). The module graph must have no cycle. Files in ``src/`` have at most 400 lines and
-open with a docstring; functions have at most 60 lines (``LONG_FUNCTIONS`` lists the exceptions).
+open with a docstring; functions have at most 60 lines.
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ RANKS = {"vrest.physics": 1, "vrest.model": 2, "vrest.solve": 3, "vrest": 4,
          "vrest.story": 5, "vrest.sweep": 5, "vrest.fit": 5, "vrest.web": 6, "vrest.cli": 7}
 #: (importer package, imported package) pairs allowed between the side-by-side layer 5.
 ALLOWED_SIDEWAYS: set[tuple[str, str]] = set()
-#: (module, function) pairs allowed over 60 lines: compiled._rhs is the numba right-hand side,
-#: being shortened on the branch that replaces its integrator.
-LONG_FUNCTIONS = {("vrest.solve.compiled", "_rhs")}
+#: (module, function) pairs allowed over 60 lines (none today).
+LONG_FUNCTIONS: set[tuple[str, str]] = set()
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 60
 

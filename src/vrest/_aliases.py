@@ -30,6 +30,7 @@ OLD_TO_NEW = {
     "vrest.protocol": "vrest.model.protocol",
     "vrest.simulate": "vrest.solve.simulate",
     "vrest.fast": "vrest.solve.compiled",
+    "vrest.lsoda": "vrest.solve.lsoda",
     "vrest.jacobian": "vrest.solve.jacobian",
     "vrest.steady": "vrest.solve.steady",
     "vrest.steady_batch": "vrest.solve.steady_batch",

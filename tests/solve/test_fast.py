@@ -46,9 +46,9 @@ def test_cfunc_called_from_c_equals_rhs() -> None:
     core = model.layout.out.start  # LSODA integrates the state without the out_* columns
     y = np.ascontiguousarray(model.y0[0, :core] * 1.05)
     du = np.zeros_like(y)
-    proto = ctypes.CFUNCTYPE(None, ctypes.c_double, ctypes.c_void_p, ctypes.c_void_p,
+    proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_double, ctypes.c_void_p,
                              ctypes.c_void_p)(fast.rhs_cfunc.address)
-    proto(0.0, y.ctypes.data, du.ctypes.data, params.ctypes.data)
+    proto(du.ctypes.data, 0.0, y.ctypes.data, params.ctypes.data)
     assert np.array_equal(du, fast.rhs(y, 0.0, params))
 
 

@@ -201,20 +201,21 @@ def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch
 
 
 def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
-    from vrest.solve import compiled as fast
+    from vrest.solve import lsoda
 
-    real = fast.lsoda
+    real = lsoda.solve
 
     def failing(*args: object, **kwargs: object) -> object:
-        out, _ = real(*args, **kwargs)
+        out, _, _ = real(*args, **kwargs)
         out[3:] = np.nan
-        return out, False
+        return out, False, "forced failure"
 
-    monkeypatch.setattr(fast, "lsoda", failing)
+    monkeypatch.setattr(lsoda, "solve", failing)
     with pytest.raises(vrest.SolverError) as info:
         vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="compiled")
     text = str(info.value)
     assert "cell 0 after t = 2 s" in text and "'K':" in text and "likely cause" in text
+    assert "forced failure" in text
 
 
 def test_bath_change_at_time_zero_applies_to_a_given_start_state() -> None:

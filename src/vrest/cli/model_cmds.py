@@ -89,6 +89,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     evals = f", {solver['nfev']} right-hand-side evaluations" if solver["nfev"] else ""
     print(f"{args.preset} through protocol {protocol.name}: {tc.t.size} points to "
           f"{summary['t_end_s']:g} s ({solver['method']}, rtol {solver['rtol']:g}{evals})")
+    if tc.solver_note:
+        print(f"  note: {tc.solver_note}")
     for t, label in tc.events:
         print(f"  at {t:>8g} s  {label}")
     print(f"end: V = {summary['V_mV']:.3f} mV; " + ", ".join(

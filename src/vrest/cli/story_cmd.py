@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(story_report.terminal(data, story_report.use_colour(sys.stdout)))
     notes = sys.stderr if args.json else sys.stdout
     for what, path in written:
-        print(f"wrote {what}: {path.resolve()} ({path.stat().st_size / 1024:.0f} kB)", file=notes)
+        print(f"wrote {what}: {path} ({path.stat().st_size / 1024:.0f} kB)", file=notes)
     return 0
 
 

@@ -1,5 +1,5 @@
 """Fast time courses: the model's kernels compiled by numba, integrated by LSODA in compiled
-code (the C++ libsoda shipped by the numbalsoda package), one cell at a time.
+code (CyRK's C++ LSODA, reached through ``vrest.lsoda``), one cell at a time.
 
 The physics is not written twice: every equation is a function in ``vrest.kernels``, which the
 vectorised ``Model`` calls on numpy arrays and which this module compiles with numba. What is
@@ -7,7 +7,7 @@ here is only the bookkeeping of ``Model.rhs`` (sum the mechanisms' fluxes, conve
 the state), for one cell, over a packed vector of parameters built from the Model (``pack``);
 ``tests/test_fast.py`` checks that both right-hand sides agree for every preset.
 
-The right-hand side is a numba ``cfunc`` whose address LSODA calls directly, so no Python runs
+The right-hand side is a numba ``cfunc`` whose address the solver calls directly, so no Python runs
 during a solve; a batch is solved cell by cell on a few threads (the C call releases the GIL).
 Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
 seconds once per installation.
@@ -27,10 +27,11 @@ from vrest.model.mechanisms.pumps import PMCA, NaKPump
 from vrest.model.mechanisms.transporters import Transporter
 from vrest.model.rhs import Model
 from vrest.physics import kernels
+from vrest.solve import lsoda as lsoda_backend
 
 FloatArray = NDArray[np.float64]
 
-try:  # numba is a dependency; without it (or numbalsoda), simulate() uses SciPy's BDF
+try:  # numba is a dependency; without it (or CyRK), simulate() uses SciPy's BDF
     import numba
 except ImportError:  # pragma: no cover
     numba = None
@@ -125,7 +126,9 @@ def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
             float(lay.out.start), *rows[:2]]
     b = model.batch_size
     cols = head + rows[2:14] + [*totals] + rows[14:]
-    table = np.stack([np.broadcast_to(np.asarray(x, dtype=float), (b,)) for x in cols], axis=-1)
+    table = np.empty((b, len(cols)))
+    for j, x in enumerate(cols):  # each a float or a (B,) / (1,) array
+        table[:, j] = x
     return table[0] if b == 1 else table
 
 
@@ -138,28 +141,9 @@ if AVAILABLE:
     _valence = _inline(_valence_py)
 
 
-def _rhs(y, t, p):  # type: ignore[no-untyped-def]
-    """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
-    has_w = p[P_WATER] == 1.0
-    finite = p[P_FINITE] == 1.0
-    i_w, out = int(p[P_IW]), int(p[P_OUT])
-    has_out = y.shape[0] > out  # the out_* columns may be left out (they follow from the totals)
-    w = y[i_w] if has_w else 1.0
-    area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
-    vol0, t_k, ratio = p[P_VOL0], p[P_T], p[P_RATIO]
-    ci = np.empty(4)
-    co = np.empty(4)
-    for i in range(4):
-        ci[i] = y[i] / w
-        if finite:  # outside amount: its state column, or the conserved total minus inside
-            co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
-        else:
-            co[i] = p[P_COUT + i]
-    x_in = y[4] / w
-    x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
-    v = 1e-3 * y[5] * p[P_AREA0] / area
-    u = v * kernels.F / (kernels.R * t_k)
-    flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
+def _leak_fluxes_py(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def]
+    """Add every leak's outward flux (mol/s) to ``flux``; returns the first transporter row."""
+    t_k = p[P_T]
     n_leak = int(p[P_NLEAK])
     for row in range(n_leak):
         r = P_ROWS + LEAK_ROW * row
@@ -171,6 +155,11 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
         else:
             j = _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
         flux[i] += p[r + 3] * area * j
+    return P_ROWS + LEAK_ROW * n_leak
+
+
+def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-untyped-def]
+    """Add the pumps', the transporters' and the anion source's outward fluxes to ``flux``."""
     law = int(p[P_LAW])
     if law >= 0:
         cyc = p[P_PUMP + 3] * area * _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2],
@@ -179,21 +168,50 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
         flux[1] -= 2.0 * cyc
     flux[3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ci[3])
     for row in range(int(p[P_NTRANS])):
-        r = P_ROWS + LEAK_ROW * n_leak + TRANS_ROW * row
+        r = first + TRANS_ROW * row
         dg = 0.0
         for i in range(4):
             if p[r + i] != 0.0:
                 dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
-        coef = p[r + 5] if p[r + 4] == 0.0 else _coef(p[r + 5], t_k)
+        coef = p[r + 5] if p[r + 4] == 0.0 else _coef(p[r + 5], p[P_T])
         cyc = p[r + 6] * area * _tcycles(coef, dg)
         for i in range(4):
             flux[i] += p[r + i] * cyc
     counter = int(p[P_COUNTER])
     if counter > -2:
-        made = p[P_SOURCE] * vol0
+        made = p[P_SOURCE] * p[P_VOL0]
         flux[4] -= made
         if counter >= 0:
             flux[counter] += made * p[P_ZX]
+
+
+if AVAILABLE:
+    _leak_fluxes = _inline(_leak_fluxes_py)
+    _transport_fluxes = _inline(_transport_fluxes_py)
+
+
+def _rhs(y, t, p):  # type: ignore[no-untyped-def]
+    """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
+    has_w = p[P_WATER] == 1.0
+    finite = p[P_FINITE] == 1.0
+    i_w, out = int(p[P_IW]), int(p[P_OUT])
+    has_out = y.shape[0] > out  # the out_* columns may be left out (they follow from the totals)
+    w = y[i_w] if has_w else 1.0
+    area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
+    vol0, ratio = p[P_VOL0], p[P_RATIO]
+    ci = np.empty(4)
+    co = np.empty(4)
+    for i in range(4):
+        ci[i] = y[i] / w
+        if finite:  # outside amount: its state column, or the conserved total minus inside
+            co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
+        else:
+            co[i] = p[P_COUT + i]
+    v = 1e-3 * y[5] * p[P_AREA0] / area
+    u = v * kernels.F / (kernels.R * p[P_T])
+    flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
+    first = _leak_fluxes(p, ci, co, v, u, area, flux)
+    _transport_fluxes(p, ci, co, u, area, first, flux)
     dy = np.zeros(y.shape[0])
     charge = 0.0
     for i in range(4):
@@ -204,7 +222,8 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     dy[4] = -flux[4] / vol0
     dy[5] = p[P_MVPC] * (charge + p[P_ZX] * dy[4])
     if has_w:
-        osm_in = ci[0] + ci[1] + ci[2] + ci[3] + x_in
+        x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
+        osm_in = ci[0] + ci[1] + ci[2] + ci[3] + y[4] / w
         osm_out = co[0] + co[1] + co[2] + co[3] + x_out
         dy[i_w] = -area * _water(p[P_WATERP], p[P_WATERP + 1], osm_in, osm_out) / vol0
     return dy
@@ -214,38 +233,13 @@ if AVAILABLE:
     rhs = _jit(_rhs)
 
 
-def _lsoda_library() -> Any:
-    """The C LSODA of the numbalsoda package, loaded with ctypes (None if not installed).
-
-    The library is loaded directly, as numbalsoda's own driver does: importing the numbalsoda
-    package compiles its solve_ivp driver with numba for ~4 s at every start, which vrest does
-    not need.
-    """
-    import ctypes
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("numbalsoda")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = os.path.join(next(iter(spec.submodule_search_locations)), "liblsoda.so")
-    if not os.path.exists(path):  # pragma: no cover - other platforms name it differently
-        return None
-    fn = ctypes.CDLL(path).lsoda_wrapper
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
-                   ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_double,
-                   ctypes.c_double, ctypes.c_int, ctypes.c_void_p]
-    fn.restype = None
-    return fn
+AVAILABLE = AVAILABLE and lsoda_backend.available()
 
 
-_LSODA = _lsoda_library() if AVAILABLE else None
-AVAILABLE = AVAILABLE and _LSODA is not None
-
-
-def _rhs_c(t, u, du, p):  # type: ignore[no-untyped-def]
-    """rhs with LSODA's C calling convention: du = f(t, u) for the packed parameters p, over the
-    state without its out_* columns (ion + out_ion is conserved, so they follow afterwards)."""
+def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
+    """rhs with the C calling convention of CyRK's solver, du = f(t, u), for the packed
+    parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
+    they follow afterwards)."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
     n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
@@ -256,36 +250,26 @@ def _rhs_c(t, u, du, p):  # type: ignore[no-untyped-def]
 
 
 if AVAILABLE:
-    _SIG = numba.types.void(numba.types.double, numba.types.CPointer(numba.types.double),
+    _SIG = numba.types.void(numba.types.CPointer(numba.types.double), numba.types.double,
                             numba.types.CPointer(numba.types.double),
                             numba.types.CPointer(numba.types.double))
     rhs_cfunc = numba.cfunc(_SIG, cache=True)(_rhs_c)
 
 
-def lsoda(y0: FloatArray, times: FloatArray, params: FloatArray, rtol: float, atol: float,
-          mxstep: int = 500_000) -> tuple[FloatArray, bool]:
-    """Integrate one cell from ``y0`` over ``times`` (first entry = start): states (T, n), ok."""
-    y = np.ascontiguousarray(y0, dtype=float)
-    t = np.ascontiguousarray(times, dtype=float)
-    p = np.ascontiguousarray(params, dtype=float)
-    out = np.empty((t.size, y.size))
-    ok = np.zeros(1, np.int32)
-    _LSODA(rhs_cfunc.address, y.size, y.ctypes.data, p.ctypes.data, t.size, t.ctypes.data,
-           out.ctypes.data, float(rtol), float(atol), int(mxstep), ok.ctypes.data)
-    return out, bool(ok[0] == 1) and bool(np.all(np.isfinite(out)))
-
-
 def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
-                  atol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
+                  atol: float) -> tuple[FloatArray, NDArray[np.bool_], list[str]]:
     """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
-    states (T, B, n) and which cells succeeded. Cells run in parallel threads."""
+    states (T, B, n), which cells succeeded, and each cell's solver message ("" when it
+    succeeded). Cells run in parallel threads."""
     params = pack(model, y).reshape(model.batch_size, -1)
     core = model.layout.out.start
     out = np.empty((times.size, *y.shape))
     ok = np.zeros(y.shape[0], bool)
+    messages = [""] * y.shape[0]
 
     def one(b: int) -> None:
-        out[:, b, :core], ok[b] = lsoda(y[b, :core], times, params[b], rtol, atol)
+        out[:, b, :core], ok[b], messages[b] = lsoda_backend.solve(
+            rhs_cfunc.address, y[b, :core], times, params[b], rtol, atol)
 
     if y.shape[0] == 1:
         one(0)
@@ -296,4 +280,4 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
             list(pool.map(one, range(y.shape[0])))
     # each ion's inside + outside amount is conserved: out(t) = in(0) + out(0) - in(t)
     out[:, :, core:] = (y[:, :4] + y[:, core:])[None] - out[:, :, :4]
-    return out, ok
+    return out, ok, messages

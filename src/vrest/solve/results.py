@@ -91,6 +91,7 @@ class TimeCourse:
             (p.segment.t0, p.segment.label) for p in parts if p.segment.label]
         self.stats, self.method, self.rtol, self.protocol = stats, method, rtol, protocol
         self.success, self.message = True, "ok"
+        self.solver_note = ""  # e.g. why "auto" fell back from the compiled path
         self.units: dict[str, str] = dict(UNITS)
 
     @classmethod
@@ -220,7 +221,8 @@ class TimeCourse:
             "volume_rel": float(self.volume_rel[-1, cell]),
             "atp_per_s": float(self.atp_total[-1, cell]),
             "max_charge_residual_mV": float(np.max(np.abs(self.charge_residual[:, cell]))),
-            "solver": {"method": self.method, "rtol": self.rtol, **self.stats},
+            "solver": {"method": self.method, "rtol": self.rtol, **self.stats,
+                       **({"note": self.solver_note} if self.solver_note else {})},
         }
 
     def _repr_html_(self) -> str:

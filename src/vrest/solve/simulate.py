@@ -1,5 +1,6 @@
-"""Time courses: existing stiff solvers, restarted at events: a compiled LSODA on the compiled
-model (vrest.fast, the default), or SciPy's BDF, Radau and LSODA on the vectorised model."""
+"""Time courses: existing stiff solvers, restarted at events: a compiled LSODA (CyRK's) on the
+compiled model (vrest.fast, the default), or SciPy's BDF, Radau and LSODA on the vectorised
+model (the fallback, taken automatically when the compiled path cannot load here)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,17 @@ def default_atol(model: Model) -> NDArray[np.float64]:
     atol[5] = 1e-6
     atol[lay.out] = 1e-6
     return np.tile(atol, model.batch_size)
+
+
+def compiled_unavailable() -> str:
+    """Why the compiled path (numba + CyRK's LSODA) cannot run on this machine; "" when it can
+    (then ``method="auto"`` takes it, otherwise SciPy's BDF)."""
+    from vrest.solve import compiled as fast
+    from vrest.solve import lsoda
+
+    if fast.AVAILABLE:
+        return ""
+    return "numba is not installed" if fast.numba is None else lsoda.unavailable_reason()
 
 
 def output_times(t_end: float, dt: float | None, t_eval: ArrayLike | None) -> NDArray[np.float64]:
@@ -60,8 +72,10 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
 
     Times in s. ``t_end``/``dt`` default to the protocol's. ``y0`` (state, shape (n,) or (B, n))
     replaces the cell's starting state (e.g. a steady state). The solver restarts at each event.
-    ``method``: "auto" (default) takes "compiled" (vrest.fast: numba-compiled kernels with a
-    compiled LSODA, cell by cell, batches on parallel threads) when it is installed, else "BDF";
+    ``method``: "auto" (default) takes "compiled" (vrest.fast: numba-compiled kernels with
+    CyRK's compiled LSODA, cell by cell, batches on parallel threads) when it can load here,
+    else "BDF" (``compiled_unavailable()`` says why; the TimeCourse names its method, and
+    ``solver_note`` the reason for a fallback);
     "BDF", "Radau", "LSODA" are SciPy's solve_ivp methods on the vectorised model (a batch as
     one block-diagonal system). ``rtol`` defaults to 1e-6 for "compiled" and 1e-7 for the
     others (both keep P1's V within 0.01 mV of a tight solve; see the tests). "compiled" takes
@@ -74,12 +88,15 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     t_end = float(protocol.t_end if t_end is None else t_end)
     times = output_times(t_end, protocol.dt if dt is None and t_eval is None else dt, t_eval)
     segs = segments(cell, protocol, t_end, batch)
+    note = ""
     if method in ("auto", "compiled"):
         from vrest.solve import compiled as fast
 
         if method == "compiled" and not fast.AVAILABLE:
-            raise ParameterError("method 'compiled' needs numba and numbalsoda (vrest's "
-                                 "dependencies); use 'BDF'")
+            raise ParameterError(f"method 'compiled' is not available here: "
+                                 f"{compiled_unavailable()}; use 'BDF'")
+        if not fast.AVAILABLE:
+            note = f"SciPy BDF used: the compiled solver is unavailable ({compiled_unavailable()})"
         method = "compiled" if fast.AVAILABLE else "BDF"
     rtol = (1e-6 if method == "compiled" else 1e-7) if rtol is None else float(rtol)
     if not (0 < rtol < 1):
@@ -95,7 +112,9 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
         solver = _solve_compiled if method == "compiled" else _solve
         ys, y = solver(model, seg, y, times[mask], method, rtol, atol, stats)
         parts.append(Part(model, times[mask], ys[: int(mask.sum())], seg))
-    return TimeCourse.from_parts(parts, protocol=protocol, stats=stats, method=method, rtol=rtol)
+    tc = TimeCourse.from_parts(parts, protocol=protocol, stats=stats, method=method, rtol=rtol)
+    tc.solver_note = note
+    return tc
 
 
 def _start_state(model: Model, seg: Segment, y: NDArray[np.float64] | None,
@@ -136,7 +155,7 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
         times = np.append(times, seg.t1)
     if times.size == 1:
         times = np.array([seg.t0, seg.t1])
-    sol, ok = fast.solve_segment(model, y, times, rtol, tol)
+    sol, ok, messages = fast.solve_segment(model, y, times, rtol, tol)
     if not ok.all():
         b = int(np.argmin(ok))
         good = np.all(np.isfinite(sol[:, b]), axis=1)
@@ -145,7 +164,8 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
         state = dict(zip(model.layout.names, np.round(sol[at, b] if reached >= 0 else y[b], 6)
                          .tolist(), strict=True))
         raise SolverError(
-            f"solver (compiled LSODA) failed for cell {b} after t = {times[at]:g} s in segment "
+            f"solver (compiled LSODA: {messages[b]}) failed for cell {b} after t = "
+            f"{times[at]:g} s in segment "
             f"[{seg.t0:g}, {seg.t1:g}] s; state there: {state}; likely cause: "
             f"{_likely_cause(sol[at, b] if reached >= 0 else y[b])}")
     first = 0 if t_eval.size and t_eval[0] == seg.t0 else 1

@@ -1,0 +1,164 @@
+"""A compiled LSODA for one cell: CyRK's C++ solver, called through its C entry point.
+
+CyRK (Apache-2.0, wheels for CPython 3.11-3.13 on Linux, macOS and Windows) ships LSODA in C++
+behind ``numba_cysolve_ivp``, the function its numba bridge calls. Importing the CyRK package
+itself costs ~0.25 s (it builds numba wrappers vrest does not use), so this module loads the
+compiled extension that holds the entry point with ctypes and calls it once per segment: the
+right-hand side is a C function pointer (a numba ``cfunc``), no Python runs during a solve, and
+the ctypes call releases the GIL, so cells solve in parallel threads.
+
+The entry point is CyRK's internal API (a C++ symbol, not a documented Python function); the
+version is pinned in ``pyproject.toml`` (``CyRK>=0.20,<0.21``) and the P1 reference test
+(``tests/test_fast.py``) holds the result to a tight SciPy solve. ``available()`` says whether
+the solver can load here, and ``unavailable_reason()`` why not (no CyRK installed, an x86-64 CPU
+without the AVX2 + FMA instructions CyRK's wheels are compiled for, an unknown CyRK layout);
+vrest then falls back to SciPy and names the method it used.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import glob
+import importlib.util
+import os
+import platform
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+LSODA_METHOD = 7  # CyRK's ODEMethod enum: ..., BDF = 6, LSODA = 7, RADAU = 8
+MAX_RAM_MB = 2000
+_SOLVE = "_Z17numba_cysolve_ivpPFvPddS_PcPFvS0_dS_S0_EEddS_m9ODEMethodmmS0_mmmbS_mS2_P5EventmS_mS_mddb"
+_GETTERS = {  # C++ symbol -> (restype, argtypes)
+    "success": ("_Z20cysolver_get_successPv", ctypes.c_bool),
+    "size": ("_Z17cysolver_get_sizePv", ctypes.c_size_t),
+    "num_dy": ("_Z19cysolver_get_num_dyPv", ctypes.c_size_t),
+    "status": ("_Z19cysolver_get_statusPv", ctypes.c_int),
+    "steps": ("_Z24cysolver_get_steps_takenPv", ctypes.c_size_t),
+    "y_ptr": ("_Z18cysolver_get_y_ptrPv", ctypes.POINTER(ctypes.c_double)),
+}
+_FREE = "_Z13cysolver_freePv"
+_MESSAGE = "_Z27cysolver_get_message_bufferPvPcm"
+
+
+class _Api:
+    """The C functions of CyRK's solver, typed for ctypes."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self.solve = getattr(lib, _SOLVE)
+        self.solve.restype = ctypes.c_void_p
+        self.solve.argtypes = [
+            ctypes.c_void_p, ctypes.c_double, ctypes.c_double,  # diffeq, t_start, t_end
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,  # y0, len, method
+            ctypes.c_size_t, ctypes.c_size_t,  # expected size, extra outputs
+            ctypes.c_void_p, ctypes.c_size_t,  # args (bytes), their length
+            ctypes.c_size_t, ctypes.c_size_t, ctypes.c_bool,  # max steps, max RAM MB, dense
+            ctypes.c_void_p, ctypes.c_size_t,  # t_eval, its length
+            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,  # pre-eval, events, their count
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,  # rtols, atols
+            ctypes.c_double, ctypes.c_double, ctypes.c_bool,  # max step, first step, retain
+        ]
+        for key, (symbol, restype) in _GETTERS.items():
+            fn = getattr(lib, symbol)
+            fn.restype, fn.argtypes = restype, [ctypes.c_void_p]
+            setattr(self, key, fn)
+        self.free = getattr(lib, _FREE)
+        self.free.restype, self.free.argtypes = None, [ctypes.c_void_p]
+        self.message = getattr(lib, _MESSAGE)
+        self.message.restype = None
+        self.message.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+
+
+def _cpu_lacks_avx2() -> bool:
+    """True on an x86-64 Linux CPU without AVX2 + FMA (CyRK's wheels need both); False where
+    it cannot tell (CyRK's own check is fail-open too)."""
+    if platform.machine() not in ("x86_64", "AMD64", "amd64") or os.environ.get("CYRK_NO_AVX2"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return not ({"avx2", "fma"} <= flags)
+    except OSError:
+        return False
+    return False
+
+
+@functools.cache
+def _load() -> tuple[_Api | None, str]:
+    """CyRK's solver API, or None and the reason it cannot be used here."""
+    if os.environ.get("VREST_NO_COMPILED"):
+        return None, "switched off: VREST_NO_COMPILED is set"
+    spec = importlib.util.find_spec("CyRK")
+    if spec is None or not spec.submodule_search_locations:
+        return None, "CyRK is not installed"
+    if _cpu_lacks_avx2():
+        return None, "this CPU lacks AVX2/FMA, which CyRK's compiled wheels need"
+    folder = os.path.join(next(iter(spec.submodule_search_locations)), "nb")
+    found = sorted(glob.glob(os.path.join(folder, "numba_c_api*")))
+    found = [f for f in found if f.endswith((".so", ".pyd", ".dylib"))]
+    if not found:
+        return None, f"CyRK's compiled solver library was not found in {folder}"
+    try:
+        return _Api(ctypes.CDLL(found[0])), ""
+    except (OSError, AttributeError) as exc:
+        return None, f"CyRK's solver library could not be loaded ({exc}); a CyRK 0.20.x is needed"
+
+
+def available() -> bool:
+    """Whether the compiled LSODA can run on this machine."""
+    return _load()[0] is not None
+
+
+def unavailable_reason() -> str:
+    """Why the compiled LSODA cannot run here ("" when it can)."""
+    return _load()[1]
+
+
+def solve(address: int, y0: FloatArray, times: FloatArray, args: FloatArray, rtol: float,
+          atol: float, max_steps: int = 500_000) -> tuple[FloatArray, bool, str]:
+    """Integrate dy/dt = f(t, y) from ``times[0]`` with the C function at ``address``
+    (``void f(double* dy, double t, double* y, double* args)``): the states at ``times``
+    (T, n), whether the solve succeeded, and the solver's message when it did not.
+
+    Rows the solver did not reach are NaN.
+    """
+    api, reason = _load()
+    if api is None:
+        raise RuntimeError(f"the compiled LSODA is not available: {reason}")
+    y = np.ascontiguousarray(y0, dtype=float)
+    t = np.ascontiguousarray(times, dtype=float)
+    p = np.ascontiguousarray(args, dtype=float)
+    rt, at = np.array([float(rtol)]), np.array([float(atol)])
+    ptr = api.solve(address, t[0], t[-1], y.ctypes.data, y.size, LSODA_METHOD, t.size, 0,
+                    p.ctypes.data, p.nbytes, int(max_steps), MAX_RAM_MB, False, t.ctypes.data,
+                    t.size, None, None, 0, rt.ctypes.data, 1, at.ctypes.data, 1, np.inf, 0.0,
+                    False)
+    if not ptr:
+        return np.full((t.size, y.size), np.nan), False, "the solver could not start"
+    try:
+        return _read(api, ptr, t.size, y.size)
+    finally:
+        api.free(ptr)
+
+
+def _read(api: _Api, ptr: int, n_t: int, n_y: int) -> tuple[FloatArray, bool, str]:
+    """A finished solve's output copied into a (T, n) array (rows not reached stay NaN), whether
+    it succeeded, and its message; the caller frees the result."""
+    size, width = int(api.size(ptr)), int(api.num_dy(ptr))
+    out = np.full((n_t, n_y), np.nan)
+    if size and width >= n_y:
+        flat = np.ctypeslib.as_array(api.y_ptr(ptr), shape=(size * width,))
+        out[: min(size, n_t)] = flat.reshape(size, width)[:n_t, :n_y]
+    ok = bool(api.success(ptr)) and size == n_t and bool(np.all(np.isfinite(out)))
+    if ok:
+        return out, True, ""
+    buf = ctypes.create_string_buffer(512)
+    api.message(ptr, buf, len(buf))
+    text = buf.value.decode("utf-8", "replace").strip()
+    return out, False, f"{text or 'LSODA stopped'} (status {int(api.status(ptr))}, " \
+        f"{int(api.steps(ptr))} steps)"
