@@ -16,11 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from vrest.experiment import kout_experiment
-from vrest.sensitivity import sensitivity
-
 import vrest
+from vrest.experiment import kout_experiment
 from vrest.fit import fit
+from vrest.sensitivity import sensitivity
 
 
 def main(outdir: Path) -> None:
