@@ -9,7 +9,8 @@ The public API::
     tc.to_dataframe(); tc.plot("p1.png")
 """
 
-from vrest.cell import Bath, Cell, Geometry, Inside
+from vrest import _aliases
+from vrest._version import __version__
 from vrest.errors import (
     NoSteadyStateError,
     ParameterError,
@@ -18,7 +19,8 @@ from vrest.errors import (
     UnknownNameError,
     VrestError,
 )
-from vrest.mechanisms import (
+from vrest.model.cell import Bath, Cell, Geometry, Inside
+from vrest.model.mechanisms import (
     KCC2,
     NCX,
     NKCC1,
@@ -30,15 +32,13 @@ from vrest.mechanisms import (
     Transporter,
     Water,
 )
-from vrest.model import Model
-from vrest.preset_cells import cell_from_preset, load_cell
-from vrest.protocol import Event, Protocol
-from vrest.protocol import load as load_protocol
-from vrest.results import TimeCourse
-from vrest.simulate import simulate
-from vrest.steady import SteadyState, steady_state
-
-__version__ = "0.1.0"
+from vrest.model.presets.cells import cell_from_preset, load_cell
+from vrest.model.protocol import Event, Protocol
+from vrest.model.protocol import load as load_protocol
+from vrest.model.rhs import Model
+from vrest.solve.results import TimeCourse
+from vrest.solve.simulate import simulate
+from vrest.solve.steady import SteadyState, steady_state
 
 __all__ = [
     "KCC2", "NCX", "NKCC1", "PMCA", "AnionSource", "Bath", "Cell", "Event", "GHKLeak", "Geometry",
@@ -47,3 +47,14 @@ __all__ = [
     "UnknownNameError", "VrestError", "Water", "__version__", "cell_from_preset", "load_cell",
     "load_protocol", "simulate", "steady_state",
 ]
+
+_aliases.install()  # the former flat module paths (vrest.equations, vrest.fit ...)
+
+
+def __getattr__(name: str) -> object:
+    """``vrest.sweep_spec`` and the other former module paths, imported on first use."""
+    if f"vrest.{name}" in _aliases.OLD_TO_NEW:
+        import importlib
+
+        return importlib.import_module(f"vrest.{name}")
+    raise AttributeError(f"module 'vrest' has no attribute {name!r}")

@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from vrest import __version__
+from vrest._version import __version__
 from vrest.errors import VrestError
 
 #: Modules under vrest.cli that contribute subcommands, in help order.

@@ -1,7 +1,7 @@
 """Calculator commands: `vrest nernst`, `vrest ghk`, `vrest explain`, `vrest presets`.
 
 No physics here: each command parses its options (vrest.cli.parsing), calls the public API
-(vrest.equations, vrest.explain, vrest.presets) and formats the result as text or --json.
+(vrest.equations, vrest.model.explain, vrest.model.presets) and formats the result as text or --json.
 """
 
 from __future__ import annotations
@@ -57,8 +57,8 @@ def _add_composition(parser: argparse.ArgumentParser) -> None:
 
 def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[str, float], float]:
     """The preset and its inside/outside/temperature with the command-line overrides applied."""
-    from vrest import presets
     from vrest.cli import parsing
+    from vrest.model.presets import loader as presets
 
     preset = presets.load(args.preset)
     inside = {**preset.inside, **parsing.parse_concentrations(args.inside, "--in")}
@@ -105,9 +105,9 @@ def _add_nernst(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _run_nernst(args: argparse.Namespace) -> int:
-    from vrest import ions
     from vrest.cli import parsing
-    from vrest.equations import nernst
+    from vrest.physics import ions
+    from vrest.physics.nernst import nernst
 
     if args.z is not None:
         z = parsing.parse_number(args.z, "--z")
@@ -166,7 +166,7 @@ def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _run_ghk(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
     from vrest.errors import ParameterError
-    from vrest.explain import resting_summary
+    from vrest.model.explain import resting_summary
 
     preset, inside, outside, t_k = _composition(args)
     perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
@@ -221,7 +221,7 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def _run_explain(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
-    from vrest.explain import explain
+    from vrest.model.explain import explain
 
     preset, inside, outside, t_k = _composition(args)
     v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
@@ -276,7 +276,7 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 
 def _run_presets_list(args: argparse.Namespace) -> int:
-    from vrest import presets
+    from vrest.model.presets import loader as presets
 
     items = [(name, presets.load(name).title) for name in presets.names()]
     if args.json:
@@ -303,7 +303,7 @@ def _preset_dict(preset: Any) -> dict[str, Any]:
 
 
 def _run_presets_show(args: argparse.Namespace) -> int:
-    from vrest import presets
+    from vrest.model.presets import loader as presets
 
     preset = presets.load(args.name)
     if args.json:

@@ -1,7 +1,7 @@
 """`vrest fit`, `vrest sensitivity`, `vrest experiment kout`: from recordings to parameters.
 
-No physics here: each command parses its options, calls vrest.fit, vrest.sensitivity or
-vrest.experiment and formats the result as text or --json.
+No physics here: each command parses its options, calls vrest.fit, vrest.fit.sensitivity or
+vrest.fit.experiment and formats the result as text or --json.
 """
 
 from __future__ import annotations
@@ -96,7 +96,9 @@ def run_fit(args: argparse.Namespace) -> int:
                  fixed=parse_named(args.fix, "--fix"), start=parse_named(args.start, "--start"),
                  replace=args.replace, level=parse_number(args.level, "--level"))
     if args.plot:
-        _save_figure(result.plot(), args.plot)
+        from vrest.fit.plot import plot_fit
+
+        _save_figure(plot_fit(result), args.plot)
     if args.json:
         print_json(result.summary())
     else:
@@ -163,13 +165,15 @@ def _add_sensitivity(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 def run_sensitivity(args: argparse.Namespace) -> int:
     """`vrest sensitivity`."""
-    from vrest.sensitivity import sensitivity
+    from vrest.fit.sensitivity import sensitivity
 
     if args.top is not None and args.top < 1:
         raise ParameterError(f"--top: {args.top} is not allowed; give a whole number >= 1")
     sens = sensitivity(load_cell_with_settings(args), _names(args.params) if args.params else None)
     if args.plot:
-        _save_figure(sens.plot(top=args.top or 12, by=args.by), args.plot)
+        from vrest.fit.plot import plot_sensitivity
+
+        _save_figure(plot_sensitivity(sens, top=args.top or 12, by=args.by), args.plot)
     if args.json:
         print_json(sens.summary(args.by))
     else:
@@ -212,7 +216,7 @@ def _experiment_help(parser: argparse.ArgumentParser) -> Any:
 def run_experiment(args: argparse.Namespace) -> int:
     """`vrest experiment kout`."""
     from vrest.cli.parsing import parse_number
-    from vrest.experiment import kout_experiment
+    from vrest.fit.experiment import kout_experiment
 
     points = parse_number(args.points, "--points")
     seed = None if args.seed is None else parse_number(args.seed, "--seed")

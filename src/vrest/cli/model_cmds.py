@@ -66,9 +66,9 @@ def _dump(data: Any) -> None:
 
 def run_simulate(args: argparse.Namespace) -> int:
     """Run a time course and report it (text or JSON), with optional CSV and figure."""
-    from vrest.protocol import load as load_protocol
-    from vrest.simulate import simulate
-    from vrest.steady import steady_state
+    from vrest.model.protocol import load as load_protocol
+    from vrest.solve.simulate import simulate
+    from vrest.solve.steady import steady_state
 
     cell = load_cell_with_settings(args)
     protocol = load_protocol(args.protocol)
@@ -118,7 +118,7 @@ def _write_csv(tc: Any, path: str) -> None:
 
 def run_steady(args: argparse.Namespace) -> int:
     """Find and report the steady state."""
-    from vrest.steady import steady_state
+    from vrest.solve.steady import steady_state
 
     cell = load_cell_with_settings(args)
     ss = steady_state(cell)
@@ -158,7 +158,7 @@ def run_params(args: argparse.Namespace) -> int:
 
 def run_protocols(args: argparse.Namespace) -> int:
     """List built-in protocols."""
-    from vrest.protocol import builtin_names, load
+    from vrest.model.protocol import builtin_names, load
 
     items = {name: load(name) for name in builtin_names()}
     if args.json:

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from vrest import ions
-from vrest.constants import T_MAX_K, T_MIN_K, ZERO_C
 from vrest.errors import ParameterError, UnknownNameError
+from vrest.physics import ions
+from vrest.physics.constants import T_MAX_K, T_MIN_K, ZERO_C
 
 _TEMPERATURE = re.compile(
     r"^\s*(?P<num>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*(?P<unit>K|k|C|c|degC|°C)?\s*$"
@@ -137,7 +137,7 @@ def parse_named(items: list[str] | None, option: str) -> dict[str, float]:
 
 def load_cell_with_settings(args: Any) -> Any:
     """The cell of ``args.preset`` with every ``--set NAME=VALUE`` (``args.set``) applied."""
-    from vrest.preset_cells import load_cell
+    from vrest.model.presets.cells import load_cell
 
     cell = load_cell(args.preset)
     settings = parse_named(args.set, "--set")

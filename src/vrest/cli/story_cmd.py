@@ -1,7 +1,7 @@
 """`vrest story`: the lecture's steps computed, as a terminal report, HTML, PNG or JSON.
 
-No physics here: vrest.story computes, vrest.story_text words it, vrest.story_report and
-vrest.story_plot render it.
+No physics here: vrest.story computes, vrest.story.text words it, vrest.story.report and
+vrest.story.plot render it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from vrest.cli.output import print_json
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `vrest story` to the `vrest` parser."""
-    from vrest.story import DEFAULT_PRESET
+    from vrest.story.steps import DEFAULT_PRESET
 
     p = subparsers.add_parser(
         "story", help="the lecture's step-by-step build-up of the resting potential, computed",
@@ -51,8 +51,10 @@ def _writable(path: str | None, option: str) -> Path | None:
 def run(args: argparse.Namespace) -> int:
     """Compute the story and write what was asked for."""
 
-    from vrest import story, story_report, story_text
     from vrest.cli import parsing
+    from vrest.story import report as story_report
+    from vrest.story import steps as story
+    from vrest.story import text as story_text
 
     html_path, png_path = _writable(args.html, "--html"), _writable(args.png, "--png")
     temp_c = parsing.parse_temperature(args.temp) - 273.15 if args.temp is not None else None
@@ -76,12 +78,12 @@ def _write_files(result: Any, data: dict[str, Any], html_path: Path | None,
     written = []
     try:
         if html_path is not None:
-            from vrest.story_report import html_report
+            from vrest.story.report import html_report
 
             html_path.write_text(html_report(result, data), encoding="utf-8")
             written.append(("the HTML report (open it in a browser)", html_path))
         if png_path is not None:
-            from vrest.story_plot import overview_figure
+            from vrest.story.plot import overview_figure
 
             overview_figure(result, str(png_path))
             written.append(("the overview figure", png_path))

@@ -45,7 +45,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from vrest import sweep
+    from vrest.sweep import runner as sweep
+    from vrest.sweep.progress import ProgressBar
 
     for option in ("x", "y", "color"):
         if getattr(args, option):
@@ -58,9 +59,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.scheduler and args.workers:
         raise ParameterError("--scheduler and --workers: give one (the cluster has its own workers)")
     spec = sweep.load(args.spec)
-    bar = None if args.quiet else sweep.ProgressBar(sys.stderr)
-    result = sweep.run(spec, args.out, scheduler=args.scheduler, workers=_workers(args.workers),
-                       csv=args.csv, progress=bar)
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    try:
+        result = sweep.run(spec, args.out, scheduler=args.scheduler,
+                           workers=_workers(args.workers), csv=args.csv, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     print(f"sweep {spec.name}: {result.summary()}")
     if args.csv:
         print(f"csv: {result.directory / 'results.csv'}")
@@ -80,7 +85,7 @@ def _workers(text: str | None) -> int | None:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from vrest.sweep_plot import plot_sweep
+    from vrest.sweep.plot import plot_sweep
 
     if not args.directory:
         raise ParameterError("plot: give the sweep directory: vrest sweep plot DIR --x NAME "

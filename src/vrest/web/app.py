@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vrest import __version__
+from vrest._version import __version__
 from vrest.errors import VrestError
 from vrest.web import cells, compute, experiments, guide, schemas
 

@@ -14,17 +14,17 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from vrest import presets
-from vrest.cell import INSIDE_SPECS, Cell
 from vrest.errors import ParameterError, UnknownNameError, VrestError
-from vrest.mechanisms import KCC2, NCX, NKCC1, PMCA, NaKPump, Water
-from vrest.mechanisms.base import Mechanism
-from vrest.params import ParamSpec
-from vrest.preset_cells import load_cell
+from vrest.model.cell import INSIDE_SPECS, Cell
+from vrest.model.mechanisms import KCC2, NCX, NKCC1, PMCA, NaKPump, Water
+from vrest.model.mechanisms.base import Mechanism
+from vrest.model.parameters import ParamSpec
+from vrest.model.presets import loader as presets
+from vrest.model.presets.cells import load_cell
 
 #: Mechanisms added when switched on in a cell that lacks them. Pump, KCC2 and NCX take the
 #: RPL-1 values (DESIGN.md section 4); NKCC1 takes KCC2's turnover (vrest's choice, not a
-#: measurement); PMCA and water take their class defaults (vrest.mechanisms).
+#: measurement); PMCA and water take their class defaults (vrest.model.mechanisms).
 DEFAULT_MECHANISMS: dict[str, Callable[[], Mechanism]] = {
     "pump": NaKPump,
     "kcc2": lambda: KCC2(U=1e-7),

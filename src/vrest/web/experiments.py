@@ -18,20 +18,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest import equations as eq
-from vrest.cell import Cell
-from vrest.constants import N_A, ZERO_C
 from vrest.errors import ParameterError
-from vrest.explain import format_mV
-from vrest.model import I_V, I_X, Model
-from vrest.protocol import Event, Protocol, segments
-from vrest.steady import steady_state
-from vrest.web import compute
+from vrest.model.cell import Cell
+from vrest.model.explain import format_mV
+from vrest.model.protocol import Event, Protocol, segments
+from vrest.model.rhs import I_V, I_X, Model
+from vrest.physics import equations as eq
+from vrest.physics.constants import N_A, ZERO_C
+from vrest.solve.steady import steady_state
+from vrest.web import course
 
 EVENT_T = 1e-6  # s
 FAST_T = 0.5  # s: "at once", after the membrane has recharged (tau ~ 10 ms) and before ions move
 K_CURVE = np.geomspace(1.0, 100.0, 15)  # mM, K_o values of the steady-state curve
-IONS = compute.IONS
+IONS = course.IONS
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,8 @@ def run_experiment(cell: Cell, name: str, value: float | None,
     event = _EVENTS[name](cell, val)
     protocol = Protocol(name=name, events=(event,), t_end=float(times[-1]), dt=float(times[-1]))
     changed = segments(cell, protocol, float(times[-1]))[-1].cell
-    tc = compute.run_course(cell, times, y0=ss.state(0), protocol=protocol)
-    out = compute.course_report(tc, changed, ss.state(0))
+    tc = course.run_course(cell, times, y0=ss.state(0), protocol=protocol)
+    out = course.course_report(tc, changed, ss.state(0))
     before = {"V_mV": float(ss.V[0]), "E_mV": dict(zip(IONS, ss.E[0].tolist(), strict=True)),
               "inside_mM": dict(zip(IONS, ss.c_in[0].tolist(), strict=True)),
               "outside_mM": dict(zip(IONS, ss.c_out[0].tolist(), strict=True)),
@@ -270,8 +270,8 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
     equal = {f"inside.{ion}": getattr(cell.bath, ion) for ion in IONS}
     start = cell.with_parameters({**equal, "inside.V0": 0.0})
     y_start = Model(start).y0[0]
-    tc = compute.run_course(start, times)
-    out = compute.course_report(tc, start, y_start)
+    tc = course.run_course(start, times)
+    out = course.course_report(tc, start, y_start)
     end = out["end"]
     v = np.asarray(out["series"]["V"])
     half = _at(tc.t, float(tc.t[np.argmax(np.abs(v) >= abs(end["V_mV"]) / 2)]))
@@ -304,7 +304,7 @@ def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
     inside = dict(zip(IONS, control.c_in[0].tolist(), strict=True))
     outside = dict(zip(IONS, control.c_out[0].tolist(), strict=True))
     nernst = eq.nernst(1, inside["K"], ks, t_k)
-    perm, _ = compute._leaks(cell)
+    perm, _ = course.leaks(cell)
     perm = {k: v for k, v in perm.items() if v > 0}
     ghk = None
     if perm:

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from vrest import story, story_text
-from vrest.web import compute
+from vrest.story import steps as story
+from vrest.story import text as story_text
+from vrest.web import course
 
-IONS = compute.IONS
+IONS = course.IONS
 POINTS = 120  # trace points per step sent to the page
 
 

@@ -1,0 +1,283 @@
+"""Fast time courses: the model's kernels compiled by numba, integrated by LSODA in compiled
+code (CyRK's C++ LSODA, reached through ``vrest.lsoda``), one cell at a time.
+
+The physics is not written twice: every equation is a function in ``vrest.kernels``, which the
+vectorised ``Model`` calls on numpy arrays and which this module compiles with numba. What is
+here is only the bookkeeping of ``Model.rhs`` (sum the mechanisms' fluxes, convert to rates of
+the state), for one cell, over a packed vector of parameters built from the Model (``pack``);
+``tests/test_fast.py`` checks that both right-hand sides agree for every preset.
+
+The right-hand side is a numba ``cfunc`` whose address the solver calls directly, so no Python runs
+during a solve; a batch is solved cell by cell on a few threads (the C call releases the GIL).
+Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
+seconds once per installation.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vrest.model.mechanisms.anions import AnionSource
+from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
+from vrest.model.mechanisms.pumps import PMCA, NaKPump
+from vrest.model.mechanisms.transporters import Transporter
+from vrest.model.rhs import Model
+from vrest.physics import kernels
+from vrest.solve import lsoda as lsoda_backend
+
+FloatArray = NDArray[np.float64]
+
+try:  # numba is a dependency; without it (or CyRK), simulate() uses SciPy's BDF
+    import numba
+except ImportError:  # pragma: no cover
+    numba = None
+
+AVAILABLE = numba is not None
+
+
+def _jit(fn: Any) -> Any:
+    return numba.njit(cache=True)(fn)
+
+
+def _inline(fn: Any) -> Any:
+    """Kernels are inlined into the compiled rhs (numba IR inlining), so that loading the
+    cached rhs does not load each kernel separately."""
+    return numba.njit(inline="always")(fn)
+
+
+if AVAILABLE:
+    _bern = _inline(kernels.bernoulli)
+    _ghk = _inline(kernels.ghk_flux)
+    _nernst = _inline(kernels.nernst)
+    _ohmic = _inline(kernels.ohmic_flux)
+    _pump = _inline(kernels.pump_cycles)
+    _pmca = _inline(kernels.pmca_cycles)
+    _logterm = _inline(kernels.transport_log_term)
+    _tcycles = _inline(kernels.transporter_cycles)
+    _coef = _inline(kernels.conductance_to_coef)
+    _water = _inline(kernels.water_flux)
+    _area = _inline(kernels.area_factor)
+
+
+# Layout of the packed parameter vector (one float64 array; integers stored as floats): LSODA's
+# callback receives its parameters as a single pointer to doubles.
+P_AREA0, P_VOL0, P_FSIDE, P_T, P_XOUT, P_RATIO, P_ZX, P_MVPC = range(8)
+P_COUT = 8  # 4 entries: bath Na, K, Cl, Ca (infinite bath)
+# area rule, has water, finite bath, index of w, start of out columns, pump law (-1: none),
+# anion-source counter ion (-1: none, -2: no source)
+P_RULE, P_WATER, P_FINITE, P_IW, P_OUT, P_LAW, P_COUNTER = range(12, 19)
+P_PUMP = 19  # i_max, K_K, K_Na, scale
+P_PMCA = 23  # i_max, K_m, scale (scale 0 when absent)
+P_WATERP = 26  # P_f, v_w
+P_SOURCE = 28  # rate
+P_NLEAK, P_NTRANS = 29, 30
+P_TOTAL = 31  # 4 entries: each ion's amount inside + outside (conserved within a segment)
+P_ROWS = 35
+LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic), P or g, scale
+TRANS_ROW = 7  # stoich Na, K, Cl, Ca, strength kind (0 U, 1 g), U or g, scale
+
+
+def _rows(model: Model) -> list[Any]:
+    """Columns (each a float or a (B,) array) of the mechanism part of the packed vector."""
+    leak: list[Any] = []
+    trans: list[Any] = []
+    pump: list[Any] = [-1.0, 0.0, 0.0, 0.0, 0.0]  # law, i_max, K_K, K_Na, scale
+    pmca: list[Any] = [0.0, 0.0, 0.0]
+    for mech, p in model._mechs:
+        if isinstance(mech, GHKLeak | OhmicLeak):
+            kind, coef = (0.0, p["P"]) if isinstance(mech, GHKLeak) else (1.0, p["g"])
+            leak += [float(("Na", "K", "Cl", "Ca").index(mech.ion)), kind, coef, p["scale"]]
+        elif isinstance(mech, NaKPump):
+            pump = [float(mech.law_code)] + [p[k] for k in ("i_max", "K_K", "K_Na", "scale")]
+        elif isinstance(mech, PMCA):
+            pmca = [p[k] for k in ("i_max", "K_m", "scale")]
+        elif isinstance(mech, Transporter):
+            kind = 0.0 if "U" in p else 1.0
+            trans += [*mech.vector, kind, p["U"] if kind == 0.0 else p["g"], p["scale"]]
+        else:  # pragma: no cover - every flux mechanism is listed above
+            raise ValueError(f"no compiled form for {type(mech).__name__}")
+    n_leak, n_trans = len(leak) // LEAK_ROW, len(trans) // TRANS_ROW
+    counter, rate = -2.0, 0.0
+    if model._source is not None:
+        src, p = model._source
+        assert isinstance(src, AnionSource)
+        counter = -1.0 if src.counter == "none" else float(("Na", "K", "Cl", "Ca").index(src.counter))
+        rate = p["rate"]
+    water = [0.0, 0.0] if model._water is None else [model._water[1]["P_f"], model._water[1]["v_w"]]
+    return [pump[0], counter, *pump[1:], *pmca, *water, rate, float(n_leak), float(n_trans),
+            *leak, *trans]
+
+
+def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
+    """The packed parameter vectors of a Model: (L,) for one cell, (B, L) for a batch. ``y``
+    (B, n), default the model's starting state, gives each ion's conserved total."""
+    lay = model.layout
+    rows = _rows(model)
+    y = model.y0 if y is None else np.asarray(y, dtype=float).reshape(model.y0.shape)
+    totals = (y[:, :4] + y[:, lay.out]).T
+    head = [model.area0, model.volume0, model.f_side, model.temperature, model.x_out0,
+            model.ratio if model.finite_bath else 0.0, model.z_x, model.mv_per_charge,
+            *model.c_out0.T, float(model.area_rule_code), float(lay.i_w is not None),
+            float(model.finite_bath), float(lay.i_w if lay.i_w is not None else -1),
+            float(lay.out.start), *rows[:2]]
+    b = model.batch_size
+    cols = head + rows[2:14] + [*totals] + rows[14:]
+    table = np.empty((b, len(cols)))
+    for j, x in enumerate(cols):  # each a float or a (B,) / (1,) array
+        table[:, j] = x
+    return table[0] if b == 1 else table
+
+
+def _valence_py(i):  # type: ignore[no-untyped-def]
+    """Valence of ion i (0 Na, 1 K, 2 Cl, 3 Ca)."""
+    return 1.0 if i < 2 else (-1.0 if i == 2 else 2.0)
+
+
+if AVAILABLE:
+    _valence = _inline(_valence_py)
+
+
+def _leak_fluxes_py(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def]
+    """Add every leak's outward flux (mol/s) to ``flux``; returns the first transporter row."""
+    t_k = p[P_T]
+    n_leak = int(p[P_NLEAK])
+    for row in range(n_leak):
+        r = P_ROWS + LEAK_ROW * row
+        i = int(p[r])
+        z = _valence(i)
+        if p[r + 1] == 0.0:
+            x = z * u
+            j = _ghk(p[r + 2], ci[i], co[i], _bern(-x), _bern(x))
+        else:
+            j = _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
+        flux[i] += p[r + 3] * area * j
+    return P_ROWS + LEAK_ROW * n_leak
+
+
+def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-untyped-def]
+    """Add the pumps', the transporters' and the anion source's outward fluxes to ``flux``."""
+    law = int(p[P_LAW])
+    if law >= 0:
+        cyc = p[P_PUMP + 3] * area * _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2],
+                                           ci[0], co[0], co[1])
+        flux[0] += 3.0 * cyc
+        flux[1] -= 2.0 * cyc
+    flux[3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ci[3])
+    for row in range(int(p[P_NTRANS])):
+        r = first + TRANS_ROW * row
+        dg = 0.0
+        for i in range(4):
+            if p[r + i] != 0.0:
+                dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
+        coef = p[r + 5] if p[r + 4] == 0.0 else _coef(p[r + 5], p[P_T])
+        cyc = p[r + 6] * area * _tcycles(coef, dg)
+        for i in range(4):
+            flux[i] += p[r + i] * cyc
+    counter = int(p[P_COUNTER])
+    if counter > -2:
+        made = p[P_SOURCE] * p[P_VOL0]
+        flux[4] -= made
+        if counter >= 0:
+            flux[counter] += made * p[P_ZX]
+
+
+if AVAILABLE:
+    _leak_fluxes = _inline(_leak_fluxes_py)
+    _transport_fluxes = _inline(_transport_fluxes_py)
+
+
+def _rhs(y, t, p):  # type: ignore[no-untyped-def]
+    """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
+    has_w = p[P_WATER] == 1.0
+    finite = p[P_FINITE] == 1.0
+    i_w, out = int(p[P_IW]), int(p[P_OUT])
+    has_out = y.shape[0] > out  # the out_* columns may be left out (they follow from the totals)
+    w = y[i_w] if has_w else 1.0
+    area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
+    vol0, ratio = p[P_VOL0], p[P_RATIO]
+    ci = np.empty(4)
+    co = np.empty(4)
+    for i in range(4):
+        ci[i] = y[i] / w
+        if finite:  # outside amount: its state column, or the conserved total minus inside
+            co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
+        else:
+            co[i] = p[P_COUT + i]
+    v = 1e-3 * y[5] * p[P_AREA0] / area
+    u = v * kernels.F / (kernels.R * p[P_T])
+    flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
+    first = _leak_fluxes(p, ci, co, v, u, area, flux)
+    _transport_fluxes(p, ci, co, u, area, first, flux)
+    dy = np.zeros(y.shape[0])
+    charge = 0.0
+    for i in range(4):
+        dy[i] = -flux[i] / vol0
+        if has_out:
+            dy[out + i] = flux[i] / vol0
+        charge += _valence(i) * dy[i]
+    dy[4] = -flux[4] / vol0
+    dy[5] = p[P_MVPC] * (charge + p[P_ZX] * dy[4])
+    if has_w:
+        x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
+        osm_in = ci[0] + ci[1] + ci[2] + ci[3] + y[4] / w
+        osm_out = co[0] + co[1] + co[2] + co[3] + x_out
+        dy[i_w] = -area * _water(p[P_WATERP], p[P_WATERP + 1], osm_in, osm_out) / vol0
+    return dy
+
+
+if AVAILABLE:
+    rhs = _jit(_rhs)
+
+
+AVAILABLE = AVAILABLE and lsoda_backend.available()
+
+
+def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
+    """rhs with the C calling convention of CyRK's solver, du = f(t, u), for the packed
+    parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
+    they follow afterwards)."""
+    head = numba.carray(p, (P_ROWS,))
+    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
+    n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
+    d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
+    out = numba.carray(du, (n,))
+    for i in range(n):
+        out[i] = d[i]
+
+
+if AVAILABLE:
+    _SIG = numba.types.void(numba.types.CPointer(numba.types.double), numba.types.double,
+                            numba.types.CPointer(numba.types.double),
+                            numba.types.CPointer(numba.types.double))
+    rhs_cfunc = numba.cfunc(_SIG, cache=True)(_rhs_c)
+
+
+def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
+                  atol: float) -> tuple[FloatArray, NDArray[np.bool_], list[str]]:
+    """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
+    states (T, B, n), which cells succeeded, and each cell's solver message ("" when it
+    succeeded). Cells run in parallel threads."""
+    params = pack(model, y).reshape(model.batch_size, -1)
+    core = model.layout.out.start
+    out = np.empty((times.size, *y.shape))
+    ok = np.zeros(y.shape[0], bool)
+    messages = [""] * y.shape[0]
+
+    def one(b: int) -> None:
+        out[:, b, :core], ok[b], messages[b] = lsoda_backend.solve(
+            rhs_cfunc.address, y[b, :core], times, params[b], rtol, atol)
+
+    if y.shape[0] == 1:
+        one(0)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(y.shape[0], os.cpu_count() or 1)) as pool:
+            list(pool.map(one, range(y.shape[0])))
+    # each ion's inside + outside amount is conserved: out(t) = in(0) + out(0) - in(t)
+    out[:, :, core:] = (y[:, :4] + y[:, core:])[None] - out[:, :, :4]
+    return out, ok, messages

@@ -1,0 +1,110 @@
+"""The compiled single-cell path (vrest.fast) against the vectorised model it mirrors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import vrest
+from vrest.model.mechanisms import NKCC1, PMCA, AnionSource, Water
+from vrest.model.presets import loader as presets
+from vrest.model.rhs import Model
+from vrest.physics import kernels
+from vrest.solve import compiled as fast
+
+pytestmark = pytest.mark.skipif(not fast.AVAILABLE, reason="numba is a dependency")
+
+
+def _cells() -> list[vrest.Cell]:
+    cells = [vrest.load_cell(name) for name in presets.names()]
+    rich = vrest.load_cell("rpl1").with_mechanisms(
+        NKCC1(U=2e-8), PMCA(i_max=0.02), Water(P_f=0.01),
+        AnionSource(rate=1e-3, counter="K")).with_parameters(
+        {"bath.X": 20.0, "bath.volume_ratio": 4.0})
+    return [*cells, rich, rich.with_mechanisms(AnionSource(rate=1e-3, counter="none"))]
+
+
+@pytest.mark.parametrize("cell", _cells(), ids=lambda c: c.name)
+def test_compiled_rhs_equals_model_rhs(cell: vrest.Cell) -> None:
+    model = Model(cell)
+    params = fast.pack(model)
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        y = model.y0[0] * rng.uniform(0.8, 1.2, model.layout.size)
+        y[5] = rng.uniform(-120.0, 40.0)  # any potential
+        a = fast.rhs(y, 0.0, params)
+        b = model.rhs(0.0, y[None])[0]
+        assert np.allclose(a, b, rtol=1e-9, atol=1e-12 * np.max(np.abs(b))), cell.name
+
+
+def test_cfunc_called_from_c_equals_rhs() -> None:
+    """The C-callable right-hand side LSODA uses gives what the compiled rhs gives."""
+    import ctypes
+
+    model = Model(vrest.load_cell("dusterwald2018"))
+    params = fast.pack(model)
+    core = model.layout.out.start  # LSODA integrates the state without the out_* columns
+    y = np.ascontiguousarray(model.y0[0, :core] * 1.05)
+    du = np.zeros_like(y)
+    proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_double, ctypes.c_void_p,
+                             ctypes.c_void_p)(fast.rhs_cfunc.address)
+    proto(du.ctypes.data, 0.0, y.ctypes.data, params.ctypes.data)
+    assert np.array_equal(du, fast.rhs(y, 0.0, params))
+
+
+@pytest.mark.parametrize("cell", _cells()[-3:], ids=lambda c: c.name)
+def test_rhs_without_out_columns_uses_the_conserved_totals(cell: vrest.Cell) -> None:
+    """Leaving out the out_* columns changes nothing: the outside amounts follow from each
+    ion's conserved total (finite bath), or do not feed back (infinite bath)."""
+    model = Model(cell)
+    core = model.layout.out.start
+    rng = np.random.default_rng(3)
+    y = model.y0[0].copy()
+    moved = rng.uniform(-0.1, 0.1, 4) * y[:4]
+    y[:4] += moved
+    y[core:] -= moved  # what left the cell is outside: totals unchanged
+    params = fast.pack(model)  # totals of the starting state
+    full = fast.rhs(y, 0.0, params)
+    assert np.allclose(fast.rhs(y[:core].copy(), 0.0, params), full[:core], rtol=1e-12, atol=0)
+
+
+def test_pack_of_a_batch_equals_packs_of_single_cells() -> None:
+    cell = vrest.load_cell("rpl1")
+    ko, pna = np.array([2.0, 5.0, 9.0]), np.array([2e-8, 4e-8, 8e-8])
+    table = fast.pack(Model(cell, {"bath.K": ko, "leak.Na.P": pna}))
+    for i in range(3):
+        one = fast.pack(Model(cell.with_parameters({"bath.K": ko[i], "leak.Na.P": pna[i]})))
+        assert np.array_equal(table[i], one)
+
+
+def test_compiled_time_course_equals_bdf_with_water_and_finite_bath() -> None:
+    cell = _cells()[-2]
+    a = vrest.simulate(cell, vrest.load_protocol("p1"), dt=60.0, method="compiled")
+    b = vrest.simulate(cell, vrest.load_protocol("p1"), dt=60.0, method="BDF", rtol=1e-10)
+    assert np.max(np.abs(a.V - b.V)) < 0.01
+    assert np.max(np.abs(a.volume_rel - b.volume_rel)) < 1e-5
+    assert a.method == "compiled"
+
+
+def test_bernoulli_stable_everywhere() -> None:
+    x = np.array([0.0, 1e-300, 1e-12, -1e-9, 1e-6, 0.5, -700.0, 700.0, 800.0, -800.0])
+    with np.errstate(over="ignore"):
+        b = kernels.bernoulli(x)
+    series = 1 - x / 2 + x * x / 12
+    small = np.abs(x) < 1e-3
+    assert np.allclose(b[small], series[small], rtol=1e-12)
+    assert b[7] < 1e-290 and b[8] == 0.0 and b[6] == pytest.approx(700.0) and b[9] == 800.0
+    assert fast._bern(0.0) == 1.0
+
+
+def test_compiled_batch_equals_single_cells_and_bdf() -> None:
+    cell = vrest.load_cell("rpl1")
+    ko = np.array([2.0, 3.5, 12.0])
+    p1 = vrest.load_protocol("p1")
+    batch = vrest.simulate(cell, p1, dt=300.0, batch={"bath.K": ko})
+    bdf = vrest.simulate(cell, p1, dt=300.0, batch={"bath.K": ko}, method="BDF", rtol=1e-10)
+    assert batch.method == "compiled"
+    assert np.max(np.abs(batch.V - bdf.V)) < 0.01
+    for i, k in enumerate(ko):
+        one = vrest.simulate(cell.with_bath(K=float(k)), p1, dt=300.0)
+        assert np.array_equal(one.V[:, 0], batch.V[:, i])
