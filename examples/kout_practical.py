@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 import vrest
-from vrest.experiment import kout_experiment
 from vrest.fit import fit
-from vrest.sensitivity import sensitivity
+from vrest.fit.experiment import kout_experiment
+from vrest.fit.sensitivity import sensitivity
 
 
 def main(outdir: Path) -> None:
