@@ -103,15 +103,21 @@ def run_simulate(args: argparse.Namespace) -> int:
 
 
 def _write_csv(tc: Any, path: str) -> None:
-    frame = tc.to_dataframe(cell=0)
+    """One cell's time course as CSV (no pandas: the CLI's simulate path stays light)."""
+    import numpy as np
+
+    cols = tc.columns(cell=0)
     moved = [ion for i, ion in enumerate(("Na", "K", "Cl", "Ca"))
              if ion != "Ca" or any(abs(f[:, 0, 3]).max() > 0 for f in tc.flux.values())]
     keep = ["t_s", "V_mV", *[f"{ion}_i_mM" for ion in moved]]
     if (tc.volume_rel != 1.0).any():
         keep.append("volume_rel")
-    rest = [c for c in frame.columns if c not in keep and c != "Ca_i_mM"]
+    names = keep + [c for c in cols if c not in keep and c != "Ca_i_mM"]
+    rows = np.column_stack([cols[c] for c in names]).tolist()
+    text = "\n".join(",".join("" if x != x else repr(x) for x in row) for row in rows)
     try:
-        frame[keep + rest].to_csv(path, index=False)
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            out.write(",".join(names) + "\n" + text + "\n")
     except OSError as exc:
         raise ParameterError(f"--csv: cannot write {path} ({exc.strerror})") from None
 

@@ -179,6 +179,25 @@ class TimeCourse:
         """Column of ion ``name`` in c_in, c_out, E."""
         return IONS.index(name)
 
+    def columns(self, cell: int = 0) -> dict[str, FloatArray]:
+        """One cell's time course as named columns (name -> (T,) array), units in the names:
+        the table that ``to_dataframe`` and ``vrest simulate --csv`` write."""
+        b = cell
+        cols: dict[str, FloatArray] = {"t_s": self.t, "V_mV": self.V[:, b]}
+        for part, arr in (("i_mM", self.c_in), ("o_mM", self.c_out)):
+            for i, ion in enumerate(IONS):
+                cols[f"{ion}_{part}"] = arr[:, b, i]
+        for i, ion in enumerate(IONS):
+            cols[f"E_{ion}_mV"] = self.E[:, b, i]
+        cols["X_i_mM"] = self.X[:, b]
+        cols["volume_rel"] = self.volume_rel[:, b]
+        for name, cur in self.current.items():
+            cols[f"I_{name}_pA"] = cur[:, b]
+        cols["I_total_pA"] = self.current_total[:, b]
+        cols["atp_per_s"] = self.atp_total[:, b]
+        cols["charge_residual_mV"] = self.charge_residual[:, b]
+        return cols
+
     def to_dataframe(self, cell: int | None = None) -> Any:
         """A tidy pandas table: one row per output time (and per cell for a batch)."""
         import pandas as pd
@@ -186,21 +205,7 @@ class TimeCourse:
         cells = range(self.batch_size) if cell is None else [cell]
         frames = []
         for b in cells:
-            cols: dict[str, Any] = {"t_s": self.t, "V_mV": self.V[:, b]}
-            for i, ion in enumerate(IONS):
-                cols[f"{ion}_i_mM"] = self.c_in[:, b, i]
-            for i, ion in enumerate(IONS):
-                cols[f"{ion}_o_mM"] = self.c_out[:, b, i]
-            for i, ion in enumerate(IONS):
-                cols[f"E_{ion}_mV"] = self.E[:, b, i]
-            cols["X_i_mM"] = self.X[:, b]
-            cols["volume_rel"] = self.volume_rel[:, b]
-            for name, cur in self.current.items():
-                cols[f"I_{name}_pA"] = cur[:, b]
-            cols["I_total_pA"] = self.current_total[:, b]
-            cols["atp_per_s"] = self.atp_total[:, b]
-            cols["charge_residual_mV"] = self.charge_residual[:, b]
-            frame = pd.DataFrame(cols)
+            frame = pd.DataFrame(self.columns(b))
             if cell is None and self.batch_size > 1:
                 frame.insert(0, "cell", b)
             frames.append(frame)
