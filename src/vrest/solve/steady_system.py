@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import I_V, I_X, Model
+from vrest.solve import steady_compiled
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -32,6 +33,8 @@ class ReducedSystem:
         self.model = model
         self.batch = dict(batch or {})  # the model's batch overrides (to build sub-batches)
         self.base = y_start.copy()
+        self.fast = steady_compiled.CompiledResidual(model, self.base) \
+            if steady_compiled.supports(model) else None
         lay = model.layout
         self.totals = y_start[:, :4] + y_start[:, lay.out]
         self.offset = model.charge_residual_mV(y_start)
@@ -73,6 +76,8 @@ class ReducedSystem:
         sub.batch = dict(batch)
         sub.model = Model(self.model.cell, sub.batch or None)
         sub.base, sub.totals = self.base[idx], self.totals[idx]
+        sub.fast = steady_compiled.CompiledResidual(sub.model, sub.base) \
+            if self.fast is not None else None
         sub.offset, sub.m = self.offset[idx], self.m
         sub.rows = np.arange(len(idx))
         sub.k, sub.hot, sub.z_k = self.k[idx], self.hot[idx], self.z_k[idx]
@@ -109,7 +114,24 @@ class ReducedSystem:
         return y
 
     def residual(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Residuals (see the class docstring) and the full state."""
+        """Residuals (see the class docstring) and the full state: compiled when every
+        mechanism has a compiled form (``vrest.solve.steady_compiled``), else with numpy."""
+        if self.fast is not None:
+            return self._residual_compiled(u)
+        return self.residual_numpy(u)
+
+    def _residual_compiled(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        assert self.fast is not None
+        r, core = self.fast(u, self.k, self.z_k, self.offset, self.m)
+        y = np.empty(u.shape[:-1] + self.base.shape[-1:])
+        y[...] = self.base
+        y[..., : core.shape[-1]] = core
+        if self.model.finite_bath:
+            y[..., self.model.layout.out] = self.totals - y[..., :4]
+        return r, y
+
+    def residual_numpy(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The residual with the vectorised numpy model (the reference for the compiled one)."""
         y = self.full(u)
         with np.errstate(all="ignore"):
             dy = self.model.rhs(0.0, y)
