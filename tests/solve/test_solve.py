@@ -203,14 +203,15 @@ def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch
 def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
     from vrest.solve import lsoda
 
-    real = lsoda.solve
+    real = lsoda.solve_many
 
     def failing(*args: object, **kwargs: object) -> object:
-        out, _, _ = real(*args, **kwargs)
+        out, ok, messages = real(*args, **kwargs)
         out[3:] = np.nan
-        return out, False, "forced failure"
+        ok[:] = False
+        return out, ok, ["forced failure"] * len(messages)
 
-    monkeypatch.setattr(lsoda, "solve", failing)
+    monkeypatch.setattr(lsoda, "solve_many", failing)
     with pytest.raises(vrest.SolverError) as info:
         vrest.simulate(vrest.load_cell("rpl1"), t_end=10.0, method="compiled")
     text = str(info.value)

@@ -127,38 +127,64 @@ def solve(address: int, y0: FloatArray, times: FloatArray, args: FloatArray, rto
 
     Rows the solver did not reach are NaN.
     """
+    y = np.ascontiguousarray(y0, dtype=float)[None]
+    out, ok, messages = solve_many(address, y, times, np.asarray(args, dtype=float)[None],
+                                   rtol, atol, max_steps)
+    return out[:, 0], bool(ok[0]), messages[0]
+
+
+def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray, rtol: float,
+               atol: float, max_steps: int = 500_000, cells: range | None = None,
+               out: FloatArray | None = None) -> tuple[FloatArray, NDArray[np.bool_], list[str]]:
+    """``solve`` for each cell (row) of ``y0`` (B, n) with its own ``args`` (B, L), one after
+    the other in this thread (the solver releases the GIL): states (T, B, n), which cells
+    succeeded, and their messages. ``cells`` limits the work to some rows (then ``out``, the
+    (T, B, n) array to fill, is shared with other threads)."""
     api, reason = _load()
     if api is None:
         raise RuntimeError(f"the compiled LSODA is not available: {reason}")
     y = np.ascontiguousarray(y0, dtype=float)
-    t = np.ascontiguousarray(times, dtype=float)
     p = np.ascontiguousarray(args, dtype=float)
+    t = np.ascontiguousarray(times, dtype=float)
+    n_t, n_y = t.size, y.shape[1]
+    out = np.full((n_t, *y.shape), np.nan) if out is None else out
+    ok = np.zeros(y.shape[0], bool)
+    messages = [""] * y.shape[0]
     rt, at = np.array([float(rtol)]), np.array([float(atol)])
-    ptr = api.solve(address, t[0], t[-1], y.ctypes.data, y.size, LSODA_METHOD, t.size, 0,
-                    p.ctypes.data, p.nbytes, int(max_steps), MAX_RAM_MB, False, t.ctypes.data,
-                    t.size, None, None, 0, rt.ctypes.data, 1, at.ctypes.data, 1, np.inf, 0.0,
-                    False)
-    if not ptr:
-        return np.full((t.size, y.size), np.nan), False, "the solver could not start"
-    try:
-        return _read(api, ptr, t.size, y.size)
-    finally:
-        api.free(ptr)
+    fixed = (LSODA_METHOD, n_t, 0)
+    tail = (int(max_steps), MAX_RAM_MB, False, t.ctypes.data, n_t, None, None, 0,
+            rt.ctypes.data, 1, at.ctypes.data, 1, np.inf, 0.0, False)
+    row_bytes = p.shape[1] * p.itemsize
+    for b in cells if cells is not None else range(y.shape[0]):
+        ptr = api.solve(address, t[0], t[-1], y[b].ctypes.data, n_y, *fixed,
+                        p[b].ctypes.data, row_bytes, *tail)
+        if not ptr:
+            out[:, b] = np.nan
+            ok[b], messages[b] = False, "the solver could not start"
+            continue
+        try:
+            ok[b], messages[b] = _read(api, ptr, out[:, b])
+        finally:
+            api.free(ptr)
+    return out, ok, messages
 
 
-def _read(api: _Api, ptr: int, n_t: int, n_y: int) -> tuple[FloatArray, bool, str]:
-    """A finished solve's output copied into a (T, n) array (rows not reached stay NaN), whether
-    it succeeded, and its message; the caller frees the result."""
+def _read(api: _Api, ptr: int, dest: FloatArray) -> tuple[bool, str]:
+    """Copy a finished solve's output into ``dest`` (T, n) (rows not reached become NaN);
+    whether it succeeded, and its message. The caller frees the result."""
+    n_t, n_y = dest.shape
     size, width = int(api.size(ptr)), int(api.num_dy(ptr))
-    out = np.full((n_t, n_y), np.nan)
     if size and width >= n_y:
         flat = np.ctypeslib.as_array(api.y_ptr(ptr), shape=(size * width,))
-        out[: min(size, n_t)] = flat.reshape(size, width)[:n_t, :n_y]
-    ok = bool(api.success(ptr)) and size == n_t and bool(np.all(np.isfinite(out)))
-    if ok:
-        return out, True, ""
+        rows = min(size, n_t)
+        dest[:rows] = flat.reshape(size, width)[:rows, :n_y]
+        dest[rows:] = np.nan
+    else:
+        dest[:] = np.nan
+    if bool(api.success(ptr)) and size == n_t and bool(np.all(np.isfinite(dest))):
+        return True, ""
     buf = ctypes.create_string_buffer(512)
     api.message(ptr, buf, len(buf))
     text = buf.value.decode("utf-8", "replace").strip()
-    return out, False, f"{text or 'LSODA stopped'} (status {int(api.status(ptr))}, " \
+    return False, f"{text or 'LSODA stopped'} (status {int(api.status(ptr))}, " \
         f"{int(api.steps(ptr))} steps)"
