@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/sweeps.py            # everything (about two minutes)
     .venv/bin/python benchmarks/sweeps.py --quick    # skips 100,000 cells and the P1 scaling
+    .venv/bin/python benchmarks/sweeps.py --million  # only: 10^6 steady states in chunks
 
 Prints markdown tables:
 
@@ -15,6 +16,11 @@ Prints markdown tables:
   output every 60 s; accuracy: max |dV| over a sample of cells and every output time against
   single-cell tight solves (BDF, rtol 1e-11, atol 1e-12), the 0.01 mV criterion of docs/explanation/benchmarks.md.
 - S1-P1 scaling: 10, 100, 1,000 and 10,000 cells.
+- ``--million``: the S1 ranges on a 1,000 x 1,000 grid (10^6 steady states) through
+  ``vrest.sweep.run`` in chunks of 100,000 cells (Parquet store in a temporary folder), in this
+  process and on a Dask LocalCluster of 2 single-threaded workers: wall time, time per cell
+  against the 10,000-cell figure of the same run, and peak resident memory (this process; the
+  cluster's workers from Dask's own accounting).
 
 Times are medians of repeats on this machine (the load average is printed: other processes
 share the cores and slow every figure down).
@@ -27,6 +33,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,13 +139,70 @@ def p1_rows(repeats: int, quick: bool) -> list[str]:
     return rows
 
 
+def million(chunk: int = 100_000) -> list[str]:
+    """10^6 steady states through vrest.sweep in chunks: time, time per cell, peak memory."""
+    import resource
+    import tempfile
+
+    from vrest import sweep
+
+    spec = sweep.from_dict({
+        "name": "S1-ss x 100", "cell": "rpl1", "chunk_size": chunk, "sampling": {"mode": "grid"},
+        "vary": [{"name": "leak.Na.P", "linspace": [1e-8, 2e-7, 1000]},
+                 {"name": "bath.K", "geomspace": [1.0, 20.0, 1000]}],
+        "task": {"kind": "steady", "outputs": ["V", "stable"]}})
+    small, _ = timed(lambda: vrest.steady_state(RPL1, batch=s1_batch()), 3)
+    rows = ["| run | cells | chunk | time (s) | us per cell | vs 10,000 cells | converged | "
+            "peak memory |", "|---|---|---|---|---|---|---|---|",
+            f"| vrest.steady_state | 10,000 | - | {small:.3f} | {1e6 * small / 1e4:.1f} | 1.00 "
+            "| - | - |"]
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        result = sweep.run(spec, Path(tmp) / "local")
+        seconds = time.perf_counter() - t0
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        per = 1e6 * seconds / 1e6
+        ok = int((result.table["status"] == "ok").sum())
+        rows.append(f"| vrest.sweep.run, in process | 1,000,000 | {chunk:,} | {seconds:.1f} | "
+                    f"{per:.1f} | {per / (1e6 * small / 1e4):.2f} | {ok:,} | {rss:,.0f} MB "
+                    "(this process) |")
+        rows.append(_million_dask(sweep, spec, Path(tmp) / "dask", small))
+    return rows
+
+
+def _million_dask(sweep: Any, spec: Any, out: Path, small: float) -> str:
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
+        peak = {"MB": 0.0}
+
+        def sample(done: int, total: int, chunks: int) -> None:
+            info = client.scheduler_info()["workers"].values()
+            peak["MB"] = max(peak["MB"], sum(w["metrics"]["memory"] for w in info) / 2**20)
+
+        t0 = time.perf_counter()
+        result = sweep.run(spec, out, scheduler=cluster.scheduler_address, progress=sample)
+        seconds = time.perf_counter() - t0
+    per = 1e6 * seconds / 1e6
+    ok = int((result.table["status"] == "ok").sum())
+    return (f"| vrest.sweep.run, Dask LocalCluster (2 workers) | 1,000,000 | "
+            f"{spec.chunk_size:,} | {seconds:.1f} | {per:.1f} | {per / (1e6 * small / 1e4):.2f} "
+            f"| {ok:,} | {peak['MB']:,.0f} MB (both workers, largest sampled) |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip 100,000 cells and P1 scaling")
     parser.add_argument("--repeats", type=int, default=5, help="repeats for the medians")
+    parser.add_argument("--million", action="store_true",
+                        help="only 10^6 steady states in chunks (time and peak memory)")
     args = parser.parse_args()
     print(f"vrest {vrest.__version__}; load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores\n")
+    if args.million:
+        print("\n".join(million()))
+        return
     for block in (s1_ss(args.repeats), s1_ss_scaling(args.repeats, args.quick),
                   p1_rows(max(1, args.repeats // 3), args.quick)):
         print("\n".join(block), end="\n\n", flush=True)
