@@ -249,6 +249,8 @@ class Cell:
         for key, value in changes.items():
             if key not in valid and key not in ANION_KEYS and not self._accepts(key):
                 raise unknown("parameter", key, list(valid))
+            if isinstance(value, str) and key in valid:  # a word where a number belongs
+                valid[key].check(value, key)
             grouped.setdefault(self._owner(key), {})[key] = value
         for owner, group in grouped.items():
             cell = cell._apply(owner, group)

@@ -211,13 +211,30 @@ def from_dict(data: Mapping[str, Any], where: str = "protocol") -> Protocol:
     for i, stim in enumerate(data.get("stimulus", [])):
         if not isinstance(stim, Mapping):
             raise PresetError(f"{where}: stimulus {i + 1}: must be a table")
-        events.extend(stimuli.from_dict(stim, f"{where}: stimulus {i + 1}"))
+        events.extend(_events(stimuli.from_dict(stim, f"{where}: stimulus {i + 1}")))
     try:
         return Protocol(name=str(data.get("name", "protocol")), events=tuple(events),
                         t_end=float(data.get("t_end", 600.0)), dt=float(data.get("dt", 1.0)),
                         description=str(data.get("description", "")))
     except (TypeError, ValueError) as exc:
         raise PresetError(f"{where}: {exc}") from None
+
+
+def _events(edges: list[stimuli.Edge]) -> tuple[Event, ...]:
+    return tuple(Event(t=t, add=(clamp,), label=label) for t, clamp, label in edges)
+
+
+def pulse(t: float, amplitude: float, duration: float, ion: str = "K",
+          name: str = "stim") -> tuple[Event, ...]:
+    """Events of one current-clamp pulse: ``amplitude`` uA/cm^2 (into the cell, carried by
+    ``ion``) from ``t`` for ``duration`` s (vrest.model.stimuli)."""
+    return _events(stimuli.edges(t, amplitude, duration, ion=ion, name=name))
+
+
+def train(t: float, amplitude: float, duration: float, count: int, interval: float,
+          ion: str = "K", name: str = "stim") -> tuple[Event, ...]:
+    """Events of ``count`` pulses, one every ``interval`` s (start to start) from ``t``."""
+    return _events(stimuli.edges(t, amplitude, duration, count, interval, ion=ion, name=name))
 
 
 def _event_from_dict(ev: Any, where: str) -> Event:

@@ -40,8 +40,8 @@ from vrest.model.cell import (
     Cell,
 )
 from vrest.model.mechanisms.anions import AnionSource
-from vrest.model.mechanisms.channels import GatedChannel
 from vrest.model.mechanisms.base import SPECIES, Z_IONS, Mechanism, MembraneState
+from vrest.model.mechanisms.channels import GatedChannel
 from vrest.model.mechanisms.water import Water
 from vrest.physics import kernels
 from vrest.physics.constants import F, R

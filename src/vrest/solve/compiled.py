@@ -24,8 +24,8 @@ from numpy.typing import NDArray
 from vrest.model.mechanisms.anions import AnionSource
 from vrest.model.mechanisms.exchangers import NCXSaturating
 from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
-from vrest.model.mechanisms.stimulus import CurrentClamp
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
+from vrest.model.mechanisms.stimulus import CurrentClamp
 from vrest.model.mechanisms.transporters import Transporter
 from vrest.model.rhs import Model
 from vrest.physics import kernels

@@ -9,10 +9,10 @@ from typing import Any
 from vrest.errors import ParameterError, unknown
 from vrest.model.mechanisms.anions import AnionSource
 from vrest.model.mechanisms.base import Mechanism
-from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
-from vrest.model.mechanisms.pumps import PMCA, NaKPump
 from vrest.model.mechanisms.channels import HHPotassium, HHSodium
 from vrest.model.mechanisms.exchangers import NCXSaturating
+from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
+from vrest.model.mechanisms.pumps import PMCA, NaKPump
 from vrest.model.mechanisms.stimulus import CurrentClamp
 from vrest.model.mechanisms.transporters import KCC2, NCC, NCX, NKCC1, Transporter
 from vrest.model.mechanisms.water import Water
