@@ -172,3 +172,19 @@ def test_cooling_slows_the_pump_by_its_q10() -> None:
     ratio = _restore_time(27.0) / _restore_time(37.0)
     assert ratio == pytest.approx(3.0, rel=0.03)
     assert ratio < 3.0  # the leak's share makes it slightly less, never more
+
+
+def test_mammalian_pair_fires_in_a_mammalian_cell() -> None:
+    """The Traub-Miles pair (Pospischil et al. 2008's regular-spiking values: g_Na 50, g_Kd 5
+    mS/cm^2, V_T -56.2 mV, at 36 degC with Q10 3) added to neuron37 fires a brief spike under a
+    40 uA/cm^2, 1 ms pulse; below it, the cell rests where the pump and leaks hold it."""
+    from vrest.model.mechanisms import HHPotassium, HHSodium
+
+    cell = vrest.load_cell("neuron37").with_mechanisms(
+        HHSodium(kinetics="traub_miles", g=50.0, T_ref=36.0, V_T=-56.2),
+        HHPotassium(kinetics="traub_miles", g=5.0, T_ref=36.0, V_T=-56.2))
+    tc = vrest.simulate(cell, Protocol(name="s", events=pulse(0.01, 40.0, 0.001), t_end=0.03,
+                                       dt=1e-5))
+    spike = analyse_spike(tc, 0.01)
+    assert spike.peak_mV > 30 and spike.width_ms < 1.5
+    assert abs(tc.V[int(0.009 / 1e-5), 0] - tc.V[0, 0]) < 0.01  # at rest before the pulse
