@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.model.mechanisms.anions import AnionSource
+from vrest.model.mechanisms.channels import KINETICS, GatedChannel
 from vrest.model.mechanisms.exchangers import NCXSaturating
 from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
@@ -62,6 +63,7 @@ if AVAILABLE:
     _macyc = _inline(kernels.mass_action_cycles)
     _ncx06 = _inline(kernels.ncx_tp06_current)
     _inject = _inline(kernels.injected_flux)
+    _grates = _inline(kernels.gate_rates)
     _pmca = _inline(kernels.pmca_cycles)
     _logterm = _inline(kernels.transport_log_term)
     _tcycles = _inline(kernels.transporter_cycles)
@@ -84,12 +86,16 @@ P_WATERP = 31  # P_f, v_w
 P_SOURCE = 33  # rate
 P_NLEAK, P_NTRANS = 34, 35
 P_TOTAL = 36  # 4 entries: each ion's amount inside + outside (conserved within a segment)
-P_ROWS = 40
+P_NGATE = 40  # number of voltage-gated channels
+P_ROWS = 41
 N_MECH = P_TOTAL - P_PUMP  # entries from the pump to the transporter count
 LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic, 2 injected current), P or g or I, scale
 # stoich Na, K, Cl, Ca, kind (0 U, 1 g, 2 mass-action k, 3 saturating NCX), U or g or k or
 # k_NaCa, scale x Q10 factor, then for kind 3: K_mNa, K_mCa, k_sat, gamma, alpha
 TRANS_ROW = 12
+# ion (0 Na: gates m, h; 1 K: gate n), kinetics code, g, V_T (mV), scale, Q10 factor, column of
+# the first gate in the state
+GATE_ROW = 7
 
 
 def _q10(p: Any, model: Model) -> Any:
@@ -111,6 +117,7 @@ def _rows(model: Model) -> list[Any]:
     trans: list[Any] = []
     pump: list[Any] = [-1.0, *([0.0] * 9)]  # law, then the P_PUMP block
     pmca: list[Any] = [0.0, 0.0, 0.0]
+    gate: list[Any] = []
     for mech, p in model._mechs:
         if isinstance(mech, GHKLeak | OhmicLeak | CurrentClamp):
             kind, coef = ((0.0, p["P"]) if isinstance(mech, GHKLeak) else
@@ -125,6 +132,10 @@ def _rows(model: Model) -> list[Any]:
             pmca = [p["i_max"], p["K_m"], p["scale"] * _q10(p, model)]
         elif isinstance(mech, Transporter | NCXSaturating):
             trans += _trans_row(mech, p, model)
+        elif isinstance(mech, GatedChannel):
+            gate += [0.0 if mech.ION == "Na" else 1.0, float(KINETICS.index(mech.kinetics)),
+                     p["g"], mech.V_T, p["scale"], _q10(p, model),
+                     float(model.layout.gate_start + model.layout.gates.index(mech.gate_names[0]))]
         else:
             raise ValueError(f"no compiled form for {type(mech).__name__}")
     n_leak, n_trans = len(leak) // LEAK_ROW, len(trans) // TRANS_ROW
@@ -136,15 +147,7 @@ def _rows(model: Model) -> list[Any]:
         rate = p["rate"]
     water = [0.0, 0.0] if model._water is None else [model._water[1]["P_f"], model._water[1]["v_w"]]
     return [pump[0], counter, *pump[1:], *pmca, *water, rate, float(n_leak), float(n_trans),
-            *leak, *trans]
-
-
-def unsupported(model: Model) -> str:
-    """Why this model has no compiled form ("" when it has one): voltage-gated channels'
-    gates are state columns the compiled right-hand side does not integrate."""
-    if model.layout.gates:
-        return "voltage-gated channels (their gates) run on SciPy's solvers"
-    return ""
+            float(len(gate) // GATE_ROW), *leak, *trans, *gate]
 
 
 def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
@@ -160,7 +163,7 @@ def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
             float(model.finite_bath), float(lay.i_w if lay.i_w is not None else -1),
             float(lay.out.start), *rows[:2]]
     b = model.batch_size
-    cols = head + rows[2:2 + N_MECH] + [*totals] + rows[2 + N_MECH:]
+    cols = head + rows[2:2 + N_MECH] + [*totals] + rows[2 + N_MECH:]  # n_gate follows totals
     table = np.empty((b, len(cols)))
     for j, x in enumerate(cols):  # each a float or a (B,) / (1,) array
         table[:, j] = x
@@ -237,7 +240,35 @@ def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-un
             flux[counter] += made * p[P_ZX]
 
 
+def _gate_fluxes_py(p, y, ci, co, v, area, first, flux):  # type: ignore[no-untyped-def]
+    """Add every voltage-gated channel's outward flux to ``flux`` (rows from ``first``)."""
+    for row in range(int(p[P_NGATE])):
+        r = first + GATE_ROW * row
+        col = int(p[r + 6])
+        if p[r] == 0.0:
+            i, frac = 0, y[col] ** 3 * y[col + 1]
+        else:
+            i, frac = 1, y[col] ** 4
+        e_rev = _nernst(1.0, ci[i], co[i], p[P_T])
+        flux[i] += p[r + 4] * area * _ohmic(p[r + 2] * frac, 1.0, v, e_rev)
+
+
+def _gate_rates_py(p, y, v, first, dy):  # type: ignore[no-untyped-def]
+    """Write d gate / dt (1/s) of every gate into ``dy``."""
+    for row in range(int(p[P_NGATE])):
+        r = first + GATE_ROW * row
+        col, kin = int(p[r + 6]), int(p[r + 1])
+        phi = 1e3 * p[r + 5]
+        gates = (0, 1) if p[r] == 0.0 else (2, 2)
+        for k in range(1 if p[r] == 1.0 else 2):
+            a, b = _grates(kin, gates[k], 1e3 * v, p[r + 3])
+            x = y[col + k]
+            dy[col + k] = phi * (a * (1.0 - x) - b * x)
+
+
 if AVAILABLE:
+    _gate_fluxes = _inline(_gate_fluxes_py)
+    _gate_rates = _inline(_gate_rates_py)
     _leak_fluxes = _inline(_leak_fluxes_py)
     _transport_fluxes = _inline(_transport_fluxes_py)
 
@@ -264,7 +295,10 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
     first = _leak_fluxes(p, ci, co, v, u, area, flux)
     _transport_fluxes(p, ci, co, u, area, first, flux)
+    gates = first + TRANS_ROW * int(p[P_NTRANS])
+    _gate_fluxes(p, y, ci, co, v, area, gates, flux)
     dy = np.zeros(y.shape[0])
+    _gate_rates(p, y, v, gates, dy)
     charge = 0.0
     for i in range(4):
         dy[i] = -flux[i] / vol0
@@ -293,7 +327,8 @@ def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
     they follow afterwards)."""
     head = numba.carray(p, (P_ROWS,))
-    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
+    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
+        GATE_ROW * int(head[P_NGATE])
     n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
     d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
     out = numba.carray(du, (n,))

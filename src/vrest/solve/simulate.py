@@ -75,8 +75,7 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     ``method``: "auto" (default) takes "compiled" (vrest.fast: numba-compiled kernels with
     CyRK's compiled LSODA, cell by cell, batches on parallel threads) when it can load here,
     else "BDF" (``compiled_unavailable()`` says why; the TimeCourse names its method, and
-    ``solver_note`` the reason for a fallback); cells with voltage-gated channels always take
-    "BDF" under "auto" (the compiled path does not integrate gates; the note says so);
+    ``solver_note`` the reason for a fallback);
     "BDF", "Radau", "LSODA" are SciPy's solve_ivp methods on the vectorised model (a batch as
     one block-diagonal system). ``rtol`` defaults to 1e-6 for "compiled" and 1e-7 for the
     others (both keep P1's V within 0.01 mV of a tight solve; see the tests). "compiled" takes
@@ -96,16 +95,9 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
         if method == "compiled" and not fast.AVAILABLE:
             raise ParameterError(f"method 'compiled' is not available here: "
                                  f"{compiled_unavailable()}; use 'BDF'")
-        gated = any(m.GATED for seg in segs for m in seg.cell.mechanisms)
-        if method == "compiled" and gated:
-            raise ParameterError("method 'compiled' does not support voltage-gated channels "
-                                 "(their gates are state columns it does not integrate); use 'BDF'")
         if not fast.AVAILABLE:
             note = f"SciPy BDF used: the compiled solver is unavailable ({compiled_unavailable()})"
-        elif gated:
-            note = ("SciPy BDF used: the compiled solver does not integrate the gates of "
-                    "voltage-gated channels")
-        method = "compiled" if fast.AVAILABLE and not gated else "BDF"
+        method = "compiled" if fast.AVAILABLE else "BDF"
     rtol = (1e-6 if method == "compiled" else 1e-7) if rtol is None else float(rtol)
     if not (0 < rtol < 1):
         raise ParameterError(f"rtol: {rtol!r} is not allowed; must be in (0, 1)")
