@@ -204,7 +204,9 @@ def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-un
     if law >= 0:
         rate = _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2], ci[0], co[1], u,
                      p[P_PUMP + 4], p[P_PUMP + 5], p[P_PUMP + 6])
-        bound = _bound(p[P_PUMP + 7], p[P_PUMP + 8], ci[0], co[0], ci[1], co[1], u, p[P_T])
+        bound = 1.0
+        if p[P_PUMP + 7] != 0.0:  # the thermodynamic bound costs two logs and a tanh
+            bound = _bound(1.0, p[P_PUMP + 8], ci[0], co[0], ci[1], co[1], u, p[P_T])
         cyc = p[P_PUMP + 3] * area * rate * bound
         flux[0] += 3.0 * cyc
         flux[1] -= 2.0 * cyc

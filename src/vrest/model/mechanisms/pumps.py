@@ -97,10 +97,10 @@ class NaKPump(Mechanism):
         rate = kernels.pump_cycles(
             self.law_code, p["i_max"], p["K_K"], p["K_Na"], s.c_in[..., na], s.c_out[..., k], s.u,
             p["Na_o_ref"], p["s_Na"], p["s_K"])
-        bound = kernels.pump_bound(float(self.bound == "thermodynamic"), p["dG_ATP"],
-                                   s.c_in[..., na], s.c_out[..., na], s.c_in[..., k],
-                                   s.c_out[..., k], s.u, s.temperature)
-        return p["scale"] * temperature_factor(p, s) * s.area * rate * bound
+        if self.bound == "thermodynamic":
+            rate = rate * kernels.pump_bound(1.0, p["dG_ATP"], s.c_in[..., na], s.c_out[..., na],
+                                             s.c_in[..., k], s.c_out[..., k], s.u, s.temperature)
+        return p["scale"] * temperature_factor(p, s) * s.area * rate
 
     @property
     def law_code(self) -> int:
