@@ -17,7 +17,8 @@ def numbers() -> dict:
 
 def test_appendix_numbers(numbers: dict) -> None:
     s, b = numbers["spike"], numbers["pump_blocked"]
-    assert numbers["rest_mV"] == pytest.approx(-65.0, abs=0.01)  # squid_hh starts at HH's rest
+    # squid_hh starts at HH's rest, -65 mV; its pump's outward current takes 0.35 mV off by 10 ms
+    assert numbers["rest_mV"] == pytest.approx(-65.35, abs=0.02)
     assert 30 < s["peak_mV"] < 50 and abs(b["peak_mV"] - s["peak_mV"]) < 1.0
     # HH 1952's sign: displacement from rest, positive for hyperpolarisation
     assert numbers["hh_sign"]["peak_1952_mV"] == pytest.approx(-(s["peak_mV"] - numbers["rest_mV"]))

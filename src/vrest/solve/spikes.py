@@ -19,7 +19,8 @@ THRESHOLD_SLOPE = 20.0
 
 @dataclass(frozen=True)
 class Spike:
-    """One action potential (mV, ms, pmol/cm^2, s). ``threshold_mV``: V where dV/dt first
+    """One action potential (mV, ms, pmol/cm^2, s). ``rest_mV``: V at the stimulus;
+    ``threshold_mV``: V where dV/dt first
     reaches THRESHOLD_SLOPE mV/ms; ``width_ms``: duration at half height (between the V before
     the stimulus and the peak); ``ahp_mV``: the lowest V after the peak;
     ``na_in``/``k_out``: Na+ in through the gated Na+ channels and K+ out through the gated K+
@@ -27,6 +28,7 @@ class Spike:
     those amounts over the cell's Na+ and K+ content; ``pump_restore_s``: the time the pump,
     at its rate before the stimulus, needs to move that Na+ back out (inf without a pump)."""
 
+    rest_mV: float
     peak_mV: float
     threshold_mV: float
     ahp_mV: float
@@ -76,7 +78,7 @@ def analyse_spike(tc: Any, t_stim: float, t_end: float | None = None, cell: int 
     atp = tc.atp.get(pump)
     rate = float(atp[np.argmax(w), cell]) / 6.02214076e23 if atp is not None else 0.0  # cycles, mol/s
     restore = na / (3.0 * rate) if rate > 0 else float("inf")
-    return Spike(peak_mV=float(v[ip]), threshold_mV=v_thr, ahp_mV=float(v[ip:].min()),
+    return Spike(rest_mV=rest, peak_mV=float(v[ip]), threshold_mV=v_thr, ahp_mV=float(v[ip:].min()),
                  width_ms=width, t_peak_ms=float(t[ip]), na_in=na / area * 1e12,
                  k_out=kk / area * 1e12, na_fraction=na / float(content[0]),
                  k_fraction=kk / float(content[1]), pump_restore_s=restore)

@@ -30,7 +30,7 @@ def appendix(preset: str = PRESET) -> dict[str, Any]:
     twenty = Protocol(name="train", events=train(T_STIM, 10.0, 0.001, N_TRAIN, 0.02),
                       t_end=T_STIM + 0.02 * N_TRAIN, dt=0.01)
     tc = simulate(cell, twenty, rtol=1e-6)
-    rest = float(tc.V[0, 0])
+    rest = spike.rest_mV
     return {"preset": preset, "temperature_C": cell.temperature, "rest_mV": rest,
             "spike": spike.as_dict(), "pump_blocked": blocked.as_dict(),
             "train": {"spikes": N_TRAIN, "Na_i_before_mM": float(tc.c_in[0, 0, 0]),
