@@ -1,7 +1,7 @@
 """The action potential of the squid_hh preset against the Hodgkin-Huxley 1952 standard
 equations, charge and ions through spikes, current-clamp stimuli, and the Q10 of the pump.
 
-Reference numbers: Hodgkin & Huxley (1952) J Physiol 117:500-544 print no table of the peak,
+Reference numbers: Hodgkin & Huxley (1952) J Physiol 117:500-544 print no table of the peak, width,
 threshold and after-hyperpolarisation of a space-clamped action potential under a 10 uA/cm^2,
 1 ms pulse, so the reference is their standard equations (modern sign convention, rest -65 mV,
 E_Na +50, E_K -77, E_L -54.387 mV, g_Na 120, g_K 36, g_L 0.3 mS/cm^2, C_m 1 uF/cm^2, 6.3 degC)
@@ -64,7 +64,9 @@ def _hh_reference() -> dict[str, float]:
     k = int(np.nonzero(slope >= THRESHOLD_SLOPE)[0][0])
     thr = float(np.interp(THRESHOLD_SLOPE, slope[k - 1: k + 1], v[w][k - 1: k + 1]))
     na_charge = ys[4][-1] - ys[4][w][0]  # nC/cm^2 of Na+ current in
+    above = t[w][v[w] >= 0.5 * (v[w][0] + v[ip])]  # duration at half height
     return {"peak": float(v[ip]), "threshold": thr, "ahp": float(v[ip:].min()),
+            "width": float(above[-1] - above[0]),
             "na_pmol_cm2": na_charge * 1e-9 / 96485.33212 * 1e12, "t_peak": float(t[ip])}
 
 
@@ -81,6 +83,7 @@ def test_squid_hh_with_the_pump_blocked_is_the_1952_model(reference: dict[str, f
     assert spike.threshold_mV == pytest.approx(reference["threshold"], abs=0.02)
     assert spike.ahp_mV == pytest.approx(reference["ahp"], abs=0.02)
     assert spike.t_peak_ms == pytest.approx(reference["t_peak"], abs=0.015)
+    assert spike.width_ms == pytest.approx(reference["width"], abs=0.015)  # one output step
     assert spike.na_in == pytest.approx(reference["na_pmol_cm2"], rel=1e-3)
 
 
