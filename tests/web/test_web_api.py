@@ -400,3 +400,18 @@ def test_vrest_serve_subprocess():
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_fire_a_spike(client):
+    """Issue 17: the experiment runs on the squid axon (the page's rpl1 has no gated channels),
+    fires, reports the ions per spike against the content, and the spike without the pump."""
+    data = _exp(client, "fire_spike", 10.0)
+    n = data["experiment"]["numbers"]
+    assert n["fired"] and n["preset"] == "squid_hh"
+    assert n["peak_mV"] == pytest.approx(39.3, abs=0.5) and n["ahp_mV"] < -75
+    assert abs(n["peak_pump_blocked_mV"] - n["peak_mV"]) < 1.0
+    assert 1e-5 < n["na_fraction"] < 1e-4 and n["pump_restore_s"] > 0.5
+    assert set(data["experiment"]["gates"]) == {"hh_na.m", "hh_na.h", "hh_k.n"}
+    assert f"{n['peak_mV']:+.1f}" in data["experiment"]["explanation"]
+    weak = _exp(client, "fire_spike", 1.0)["experiment"]
+    assert not weak["numbers"]["fired"] and "No action potential" in weak["explanation"]

@@ -120,9 +120,10 @@ def parse_permeabilities(
     return out
 
 
-def parse_named(items: list[str] | None, option: str) -> dict[str, float]:
-    """``NAME=VALUE`` items (repeatable, comma-separated) -> {dotted name: float}."""
-    out: dict[str, float] = {}
+def parse_named(items: list[str] | None, option: str) -> dict[str, Any]:
+    """``NAME=VALUE`` items (repeatable, comma-separated) -> {dotted name: float}; a word
+    (letters and _) is kept as a string, for options such as ``pump.law=voltage``."""
+    out: dict[str, Any] = {}
     for item in items or []:
         for part in (p.strip() for p in item.split(",")):
             if not part:
@@ -131,6 +132,10 @@ def parse_named(items: list[str] | None, option: str) -> dict[str, float]:
             if not sep or not name.strip() or not text.strip():
                 raise ParameterError(f"{option}: {part!r} is malformed; expected NAME=VALUE, "
                                      f"e.g. {option} bath.K=10 (see `vrest params`)")
+            word = text.strip()
+            if word.replace("_", "").isalpha() and word.lower() not in ("inf", "nan", "infinity"):
+                out[name.strip()] = word
+                continue
             out[name.strip()] = parse_number(text, f"{option} {name.strip()}")
     return out
 

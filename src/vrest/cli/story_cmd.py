@@ -32,6 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--png", metavar="FILE", help="write the overview figure to FILE (PNG)")
     p.add_argument("--json", action="store_true",
                    help="print every number (and every sentence with the numbers it quotes) as JSON")
+    p.add_argument("--appendix", choices=["spike"],
+                   help="print an appendix instead of the story: 'spike' fires an action "
+                        "potential in the squid axon of Hodgkin & Huxley (preset squid_hh)")
     p.set_defaults(func=run)
 
 
@@ -56,6 +59,15 @@ def run(args: argparse.Namespace) -> int:
     from vrest.story import steps as story
     from vrest.story import text as story_text
 
+    if args.appendix == "spike":
+        from vrest.story import spike
+
+        numbers = spike.appendix()
+        if args.json:
+            print_json(numbers, indent=1)
+        else:
+            sys.stdout.write(spike.text(numbers))
+        return 0
     html_path, png_path = _writable(args.html, "--html"), _writable(args.png, "--png")
     temp_c = parsing.parse_temperature(args.temp) - 273.15 if args.temp is not None else None
     result = story.run_story(args.preset, temp_c)

@@ -241,17 +241,26 @@ class Cell:
 
     def with_parameters(self, changes: Mapping[str, Any]) -> Cell:
         """A copy with parameters changed (dotted names, public units). ``inside.X`` and
-        ``inside.X_amount`` and ``inside.V0`` replace each other."""
+        ``inside.X_amount`` and ``inside.V0`` replace each other. Options given as words
+        (``pump.law``, ``pump.bound``, ``kcc2.law``, ``hh_na.kinetics``) take a string."""
         cell = self
         valid = self.specs()
         grouped: dict[str, dict[str, Any]] = {}
         for key, value in changes.items():
-            if key not in valid and key not in ANION_KEYS:
+            if key not in valid and key not in ANION_KEYS and not self._accepts(key):
                 raise unknown("parameter", key, list(valid))
+            if isinstance(value, str) and key in valid:  # a word where a number belongs
+                valid[key].check(value, key)
             grouped.setdefault(self._owner(key), {})[key] = value
         for owner, group in grouped.items():
             cell = cell._apply(owner, group)
         return cell
+
+    def _accepts(self, key: str) -> bool:
+        """Whether ``key`` names a mechanism's option (``pump.law``) or a parameter of a law
+        not chosen now (``pump.s_Na``); listed parameters are checked by specs()."""
+        return any(key.startswith(m.name + ".") and m.accepts(key[len(m.name) + 1:])
+                   for m in self.mechanisms)
 
     def _owner(self, key: str) -> str:
         head = key.split(".")[0]

@@ -7,6 +7,8 @@ An :class:`Event` at time ``t`` (s) may
 - ``restore`` parameters to the starting cell's values (in a sweep: each cell's own value);
 - ``replace`` a bath ion isosmotically (``("K", 50.0, "Na")``: K+ to 50 mM, Na+ down by as much);
 - ``add`` mechanisms or ``remove`` them by name.
+Current-clamp stimuli (a pulse, a train) are events that add a current clamp
+(vrest.model.stimuli; ``[[stimulus]]`` tables in protocol files).
 Events are cumulative; each is described relative to the protocol's starting cell.
 Protocol files are TOML (see ``protocols/p1.toml``).
 """
@@ -24,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from vrest.errors import ParameterError, PresetError, UnknownNameError, unknown
+from vrest.model import stimuli
 from vrest.model.cell import Cell
 from vrest.model.mechanisms.base import Mechanism
 from vrest.model.mechanisms.factory import build
@@ -198,19 +201,40 @@ def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, Any],
 
 def from_dict(data: Mapping[str, Any], where: str = "protocol") -> Protocol:
     """Build a Protocol from parsed TOML (see ``protocols/p1.toml``)."""
-    allowed = {"name", "description", "t_end", "dt", "event"}
+    allowed = {"name", "description", "t_end", "dt", "event", "stimulus"}
     extra = set(data) - allowed
     if extra:
         raise PresetError(f"{where}: unknown keys {sorted(extra)}; allowed: {sorted(allowed)}")
     events = []
     for i, ev in enumerate(data.get("event", [])):
         events.append(_event_from_dict(ev, f"{where}: event {i + 1}"))
+    for i, stim in enumerate(data.get("stimulus", [])):
+        if not isinstance(stim, Mapping):
+            raise PresetError(f"{where}: stimulus {i + 1}: must be a table")
+        events.extend(_events(stimuli.from_dict(stim, f"{where}: stimulus {i + 1}")))
     try:
         return Protocol(name=str(data.get("name", "protocol")), events=tuple(events),
                         t_end=float(data.get("t_end", 600.0)), dt=float(data.get("dt", 1.0)),
                         description=str(data.get("description", "")))
     except (TypeError, ValueError) as exc:
         raise PresetError(f"{where}: {exc}") from None
+
+
+def _events(edges: list[stimuli.Edge]) -> tuple[Event, ...]:
+    return tuple(Event(t=t, add=(clamp,), label=label) for t, clamp, label in edges)
+
+
+def pulse(t: float, amplitude: float, duration: float, ion: str = "K",
+          name: str = "stim") -> tuple[Event, ...]:
+    """Events of one current-clamp pulse: ``amplitude`` uA/cm^2 (into the cell, carried by
+    ``ion``) from ``t`` for ``duration`` s (vrest.model.stimuli)."""
+    return _events(stimuli.edges(t, amplitude, duration, ion=ion, name=name))
+
+
+def train(t: float, amplitude: float, duration: float, count: int, interval: float,
+          ion: str = "K", name: str = "stim") -> tuple[Event, ...]:
+    """Events of ``count`` pulses, one every ``interval`` s (start to start) from ``t``."""
+    return _events(stimuli.edges(t, amplitude, duration, count, interval, ion=ion, name=name))
 
 
 def _event_from_dict(ev: Any, where: str) -> Event:

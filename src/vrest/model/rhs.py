@@ -11,6 +11,8 @@ State of one cell (columns, in this order):
   v = 1e3 F V_0 (sum z n + z_X n_X) / (C_m A_0), is a linear invariant that the solvers keep
   (checked in TimeCourse.residuals);
 - ``w`` (only when water moves): cell volume over the starting volume;
+- ``<channel>.<gate>`` (only with voltage-gated channels, e.g. ``hh_na.m``, ``hh_na.h``,
+  ``hh_k.n``): each gate's open probability, starting at its steady value at the starting V;
 - ``out_Na ... out_Ca``: with a finite bath, the amounts outside (same unit); with an infinite
   bath, the cumulative amounts moved out. Either way ``ion + out_ion`` is conserved.
 
@@ -39,6 +41,7 @@ from vrest.model.cell import (
 )
 from vrest.model.mechanisms.anions import AnionSource
 from vrest.model.mechanisms.base import SPECIES, Z_IONS, Mechanism, MembraneState
+from vrest.model.mechanisms.channels import GatedChannel
 from vrest.model.mechanisms.water import Water
 from vrest.physics import kernels
 from vrest.physics.constants import F, R
@@ -54,11 +57,17 @@ class Layout:
     """Column names and positions of one cell's state."""
 
     water: bool
+    gates: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
-        base = (*IONS, "X", "v") + (("w",) if self.water else ())
+        base = (*IONS, "X", "v") + (("w",) if self.water else ()) + self.gates
         return base + tuple(f"out_{ion}" for ion in IONS)
+
+    @property
+    def gate_start(self) -> int:
+        """Column of the first gate (gates, if any, follow v and w)."""
+        return 7 if self.water else 6
 
     @property
     def size(self) -> int:
@@ -70,7 +79,7 @@ class Layout:
 
     @property
     def out(self) -> slice:
-        start = 7 if self.water else 6
+        start = self.gate_start + len(self.gates)
         return slice(start, start + N_ION)
 
 
@@ -96,7 +105,8 @@ class Model:
         self.cell = cell
         self.batch_size, values = _resolve(cell, batch or {})
         b = self.batch_size
-        self.layout = Layout(water=any(isinstance(m, Water) for m in cell.mechanisms))
+        gates = tuple(g for m in cell.mechanisms if isinstance(m, GatedChannel) for g in m.gate_names)
+        self.layout = Layout(water=any(isinstance(m, Water) for m in cell.mechanisms), gates=gates)
         self.temperature = _vec(values["cell.temperature"], b) + 273.15
         area0, vol0, f_side = cell.geometry.si(values)
         self.area0, self.volume0, self.f_side = _vec(area0, b), _vec(vol0, b), _vec(f_side, b)
@@ -137,6 +147,9 @@ class Model:
             y[:, I_V] = v0
         if lay.i_w is not None:
             y[:, lay.i_w] = 1.0
+        for mech, _ in self._gated():
+            for name, x in mech.steady_gates(y[:, I_V]).items():
+                y[:, lay.gate_start + lay.gates.index(name)] = x
         if self.finite_bath:
             y[:, lay.out] = self.c_out0 * self.ratio[:, None]
         return y
@@ -156,11 +169,16 @@ class Model:
         else:
             c_out = np.broadcast_to(self.c_out0, c_in.shape)
             x_out = np.broadcast_to(self.x_out0, w.shape)
+        g0 = lay.gate_start
         state = MembraneState(
             c_in=c_in, c_out=c_out, v=v, u=v * (F / R) / self.temperature,
             temperature=self.temperature, area=area, volume=self.volume0 * w,
-            x_in=y[..., I_X] / w, x_out=x_out)
+            x_in=y[..., I_X] / w, x_out=x_out,
+            gates={name: y[..., g0 + k] for k, name in enumerate(lay.gates)})
         return state, w
+
+    def _gated(self) -> list[tuple[GatedChannel, dict[str, Any]]]:
+        return [(m, p) for m, p in self._mechs if isinstance(m, GatedChannel)]
 
     @property
     def area_rule_code(self) -> int:
@@ -201,6 +219,9 @@ class Model:
         dy[..., I_V] = self.mv_per_charge * (dy[..., :N_ION] @ Z_IONS + self.z_x * dy[..., I_X])
         if self.layout.i_w is not None:
             dy[..., self.layout.i_w] = -obs.water / self.volume0
+        for mech, p in self._gated():
+            for name, rate in mech.gate_derivatives(p, obs.state).items():
+                dy[..., self.layout.gate_start + self.layout.gates.index(name)] = rate
         dy[..., self.layout.out] = per_vol[..., :N_ION]
         return dy
 

@@ -22,8 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.model.mechanisms.anions import AnionSource
+from vrest.model.mechanisms.channels import KINETICS, GatedChannel
+from vrest.model.mechanisms.exchangers import NCXSaturating
 from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
+from vrest.model.mechanisms.stimulus import CurrentClamp
 from vrest.model.mechanisms.transporters import Transporter
 from vrest.model.rhs import Model
 from vrest.physics import kernels
@@ -55,6 +58,12 @@ if AVAILABLE:
     _nernst = _inline(kernels.nernst)
     _ohmic = _inline(kernels.ohmic_flux)
     _pump = _inline(kernels.pump_cycles)
+    _bound = _inline(kernels.pump_bound)
+    _malogs = _inline(kernels.mass_action_logs)
+    _macyc = _inline(kernels.mass_action_cycles)
+    _ncx06 = _inline(kernels.ncx_tp06_current)
+    _inject = _inline(kernels.injected_flux)
+    _grates = _inline(kernels.gate_rates)
     _pmca = _inline(kernels.pmca_cycles)
     _logterm = _inline(kernels.transport_log_term)
     _tcycles = _inline(kernels.transporter_cycles)
@@ -70,35 +79,64 @@ P_COUT = 8  # 4 entries: bath Na, K, Cl, Ca (infinite bath)
 # area rule, has water, finite bath, index of w, start of out columns, pump law (-1: none),
 # anion-source counter ion (-1: none, -2: no source)
 P_RULE, P_WATER, P_FINITE, P_IW, P_OUT, P_LAW, P_COUNTER = range(12, 19)
-P_PUMP = 19  # i_max, K_K, K_Na, scale
-P_PMCA = 23  # i_max, K_m, scale (scale 0 when absent)
-P_WATERP = 26  # P_f, v_w
-P_SOURCE = 28  # rate
-P_NLEAK, P_NTRANS = 29, 30
-P_TOTAL = 31  # 4 entries: each ion's amount inside + outside (conserved within a segment)
-P_ROWS = 35
-LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic), P or g, scale
-TRANS_ROW = 7  # stoich Na, K, Cl, Ca, strength kind (0 U, 1 g), U or g, scale
+# pump: i_max, K_K, K_Na, scale x Q10 factor, Na_o_ref, s_Na, s_K, bound (0/1), dG_ATP (J/mol)
+P_PUMP = 19
+P_PMCA = 28  # i_max, K_m, scale x Q10 factor (scale 0 when absent)
+P_WATERP = 31  # P_f, v_w
+P_SOURCE = 33  # rate
+P_NLEAK, P_NTRANS = 34, 35
+P_TOTAL = 36  # 4 entries: each ion's amount inside + outside (conserved within a segment)
+P_NGATE = 40  # number of voltage-gated channels
+P_ROWS = 41
+N_MECH = P_TOTAL - P_PUMP  # entries from the pump to the transporter count
+LEAK_ROW = 4  # ion index, kind (0 GHK, 1 ohmic, 2 injected current), P or g or I, scale
+# stoich Na, K, Cl, Ca, kind (0 U, 1 g, 2 mass-action k, 3 saturating NCX), U or g or k or
+# k_NaCa, scale x Q10 factor, then for kind 3: K_mNa, K_mCa, k_sat, gamma, alpha
+TRANS_ROW = 12
+# ion (0 Na: gates m, h; 1 K: gate n), kinetics code, g, V_T (mV), scale, Q10 factor, column of
+# the first gate in the state
+GATE_ROW = 7
+
+
+def _q10(p: Any, model: Model) -> Any:
+    return kernels.q10_factor(p["q10"], p["T_ref"], model.temperature)
+
+
+def _trans_row(mech: Any, p: Any, model: Model) -> list[Any]:
+    scale = p["scale"] * _q10(p, model)
+    if isinstance(mech, NCXSaturating):
+        return [-3.0, 0.0, 0.0, 1.0, 3.0, p["i_max"], scale,
+                *(p[k] for k in ("K_mNa", "K_mCa", "k_sat", "gamma", "alpha"))]
+    kind = {"U": 0.0, "g": 1.0, "k": 2.0}[mech.strength]
+    return [*mech.vector, kind, p[mech.strength], scale, 0.0, 0.0, 0.0, 0.0, 0.0]
 
 
 def _rows(model: Model) -> list[Any]:
     """Columns (each a float or a (B,) array) of the mechanism part of the packed vector."""
     leak: list[Any] = []
     trans: list[Any] = []
-    pump: list[Any] = [-1.0, 0.0, 0.0, 0.0, 0.0]  # law, i_max, K_K, K_Na, scale
+    pump: list[Any] = [-1.0, *([0.0] * 9)]  # law, then the P_PUMP block
     pmca: list[Any] = [0.0, 0.0, 0.0]
+    gate: list[Any] = []
     for mech, p in model._mechs:
-        if isinstance(mech, GHKLeak | OhmicLeak):
-            kind, coef = (0.0, p["P"]) if isinstance(mech, GHKLeak) else (1.0, p["g"])
-            leak += [float(("Na", "K", "Cl", "Ca").index(mech.ion)), kind, coef, p["scale"]]
+        if isinstance(mech, GHKLeak | OhmicLeak | CurrentClamp):
+            kind, coef = ((0.0, p["P"]) if isinstance(mech, GHKLeak) else
+                          (1.0, p["g"]) if isinstance(mech, OhmicLeak) else (2.0, p["I"]))
+            scale = 1.0 if isinstance(mech, CurrentClamp) else p["scale"]
+            leak += [float(("Na", "K", "Cl", "Ca").index(mech.ion)), kind, coef, scale]
         elif isinstance(mech, NaKPump):
-            pump = [float(mech.law_code)] + [p[k] for k in ("i_max", "K_K", "K_Na", "scale")]
+            pump = [float(mech.law_code), p["i_max"], p["K_K"], p["K_Na"],
+                    p["scale"] * _q10(p, model), p["Na_o_ref"], p["s_Na"], p["s_K"],
+                    float(mech.bound == "thermodynamic"), p["dG_ATP"]]
         elif isinstance(mech, PMCA):
-            pmca = [p[k] for k in ("i_max", "K_m", "scale")]
-        elif isinstance(mech, Transporter):
-            kind = 0.0 if "U" in p else 1.0
-            trans += [*mech.vector, kind, p["U"] if kind == 0.0 else p["g"], p["scale"]]
-        else:  # pragma: no cover - every flux mechanism is listed above
+            pmca = [p["i_max"], p["K_m"], p["scale"] * _q10(p, model)]
+        elif isinstance(mech, Transporter | NCXSaturating):
+            trans += _trans_row(mech, p, model)
+        elif isinstance(mech, GatedChannel):
+            gate += [0.0 if mech.ION == "Na" else 1.0, float(KINETICS.index(mech.kinetics)),
+                     p["g"], mech.V_T, p["scale"], _q10(p, model),
+                     float(model.layout.gate_start + model.layout.gates.index(mech.gate_names[0]))]
+        else:
             raise ValueError(f"no compiled form for {type(mech).__name__}")
     n_leak, n_trans = len(leak) // LEAK_ROW, len(trans) // TRANS_ROW
     counter, rate = -2.0, 0.0
@@ -109,7 +147,7 @@ def _rows(model: Model) -> list[Any]:
         rate = p["rate"]
     water = [0.0, 0.0] if model._water is None else [model._water[1]["P_f"], model._water[1]["v_w"]]
     return [pump[0], counter, *pump[1:], *pmca, *water, rate, float(n_leak), float(n_trans),
-            *leak, *trans]
+            float(len(gate) // GATE_ROW), *leak, *trans, *gate]
 
 
 def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
@@ -125,7 +163,7 @@ def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
             float(model.finite_bath), float(lay.i_w if lay.i_w is not None else -1),
             float(lay.out.start), *rows[:2]]
     b = model.batch_size
-    cols = head + rows[2:14] + [*totals] + rows[14:]
+    cols = head + rows[2:2 + N_MECH] + [*totals] + rows[2 + N_MECH:]  # n_gate follows totals
     table = np.empty((b, len(cols)))
     for j, x in enumerate(cols):  # each a float or a (B,) / (1,) array
         table[:, j] = x
@@ -151,10 +189,12 @@ def _leak_fluxes_py(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def
         z = _valence(i)
         if p[r + 1] == 0.0:
             x = z * u
-            j = _ghk(p[r + 2], ci[i], co[i], _bern(-x), _bern(x))
+            j = area * _ghk(p[r + 2], ci[i], co[i], _bern(-x), _bern(x))
+        elif p[r + 1] == 1.0:
+            j = area * _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
         else:
-            j = _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
-        flux[i] += p[r + 3] * area * j
+            j = _inject(p[r + 2], z, area)
+        flux[i] += p[r + 3] * j
     return P_ROWS + LEAK_ROW * n_leak
 
 
@@ -162,19 +202,36 @@ def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-un
     """Add the pumps', the transporters' and the anion source's outward fluxes to ``flux``."""
     law = int(p[P_LAW])
     if law >= 0:
-        cyc = p[P_PUMP + 3] * area * _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2],
-                                           ci[0], co[0], co[1])
+        rate = _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2], ci[0], co[1], u,
+                     p[P_PUMP + 4], p[P_PUMP + 5], p[P_PUMP + 6])
+        bound = 1.0
+        if p[P_PUMP + 7] != 0.0:  # the thermodynamic bound costs two logs and a tanh
+            bound = _bound(1.0, p[P_PUMP + 8], ci[0], co[0], ci[1], co[1], u, p[P_T])
+        cyc = p[P_PUMP + 3] * area * rate * bound
         flux[0] += 3.0 * cyc
         flux[1] -= 2.0 * cyc
     flux[3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ci[3])
     for row in range(int(p[P_NTRANS])):
         r = first + TRANS_ROW * row
-        dg = 0.0
-        for i in range(4):
-            if p[r + i] != 0.0:
-                dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
-        coef = p[r + 5] if p[r + 4] == 0.0 else _coef(p[r + 5], p[P_T])
-        cyc = p[r + 6] * area * _tcycles(coef, dg)
+        kind = p[r + 4]
+        if kind == 3.0:
+            cyc = -p[r + 6] * area * _ncx06(p[r + 5], p[r + 7], p[r + 8], p[r + 9], p[r + 10],
+                                            p[r + 11], ci[0], co[0], ci[3], co[3], u) / kernels.F
+        elif kind == 2.0:
+            fwd, bwd = 0.0, 0.0
+            for i in range(4):
+                if p[r + i] != 0.0:
+                    a, b = _malogs(p[r + i], ci[i], co[i])
+                    fwd += a
+                    bwd += b
+            cyc = p[r + 6] * area * _macyc(p[r + 5], fwd, bwd)
+        else:
+            dg = 0.0
+            for i in range(4):
+                if p[r + i] != 0.0:
+                    dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
+            coef = p[r + 5] if kind == 0.0 else _coef(p[r + 5], p[P_T])
+            cyc = p[r + 6] * area * _tcycles(coef, dg)
         for i in range(4):
             flux[i] += p[r + i] * cyc
     counter = int(p[P_COUNTER])
@@ -185,7 +242,35 @@ def _transport_fluxes_py(p, ci, co, u, area, first, flux):  # type: ignore[no-un
             flux[counter] += made * p[P_ZX]
 
 
+def _gate_fluxes_py(p, y, ci, co, v, area, first, flux):  # type: ignore[no-untyped-def]
+    """Add every voltage-gated channel's outward flux to ``flux`` (rows from ``first``)."""
+    for row in range(int(p[P_NGATE])):
+        r = first + GATE_ROW * row
+        col = int(p[r + 6])
+        if p[r] == 0.0:
+            i, frac = 0, y[col] ** 3 * y[col + 1]
+        else:
+            i, frac = 1, y[col] ** 4
+        e_rev = _nernst(1.0, ci[i], co[i], p[P_T])
+        flux[i] += p[r + 4] * area * _ohmic(p[r + 2] * frac, 1.0, v, e_rev)
+
+
+def _gate_rates_py(p, y, v, first, dy):  # type: ignore[no-untyped-def]
+    """Write d gate / dt (1/s) of every gate into ``dy``."""
+    for row in range(int(p[P_NGATE])):
+        r = first + GATE_ROW * row
+        col, kin = int(p[r + 6]), int(p[r + 1])
+        phi = 1e3 * p[r + 5]
+        gates = (0, 1) if p[r] == 0.0 else (2, 2)
+        for k in range(1 if p[r] == 1.0 else 2):
+            a, b = _grates(kin, gates[k], 1e3 * v, p[r + 3])
+            x = y[col + k]
+            dy[col + k] = phi * (a * (1.0 - x) - b * x)
+
+
 if AVAILABLE:
+    _gate_fluxes = _inline(_gate_fluxes_py)
+    _gate_rates = _inline(_gate_rates_py)
     _leak_fluxes = _inline(_leak_fluxes_py)
     _transport_fluxes = _inline(_transport_fluxes_py)
 
@@ -212,7 +297,10 @@ def _rhs(y, t, p):  # type: ignore[no-untyped-def]
     flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
     first = _leak_fluxes(p, ci, co, v, u, area, flux)
     _transport_fluxes(p, ci, co, u, area, first, flux)
+    gates = first + TRANS_ROW * int(p[P_NTRANS])
+    _gate_fluxes(p, y, ci, co, v, area, gates, flux)
     dy = np.zeros(y.shape[0])
+    _gate_rates(p, y, v, gates, dy)
     charge = 0.0
     for i in range(4):
         dy[i] = -flux[i] / vol0
@@ -241,7 +329,8 @@ def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
     they follow afterwards)."""
     head = numba.carray(p, (P_ROWS,))
-    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS])
+    n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
+        GATE_ROW * int(head[P_NGATE])
     n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
     d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
     out = numba.carray(du, (n,))

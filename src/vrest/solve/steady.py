@@ -119,11 +119,17 @@ def steady_state(cell: Cell, batch: Mapping[str, ArrayLike] | None = None,
     Starts from the cell's starting state or ``y0`` (whose trapped anions, and with a finite
     bath whose totals, are conserved). For a single cell (no batch) a missing steady state
     raises NoSteadyStateError unless ``raise_on_failure=False``; in a batch, failed cells are
-    marked in ``converged`` and ``message``.
+    marked in ``converged`` and ``message``. Cells with voltage-gated channels are refused
+    (ParameterError): simulate them instead.
     """
     from vrest.solve import steady_batch
 
     raise_on_failure = batch is None if raise_on_failure is None else raise_on_failure
+    gated = [m.name for m in cell.mechanisms if m.GATED]
+    if gated:
+        raise ParameterError(
+            f"steady state: {', '.join(gated)} are voltage-gated channels, whose gates this solver "
+            "does not handle; simulate the cell instead (vrest.simulate), or remove them")
     model = Model(cell, batch)
     reasons = _structural_reasons(cell, model)
     if any(reasons) and raise_on_failure:

@@ -26,7 +26,7 @@ from vrest.model.rhs import I_V, I_X, Model
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
 from vrest.solve.steady import steady_state
-from vrest.web import course
+from vrest.web import course, spike_experiment
 
 EVENT_T = 1e-6  # s
 FAST_T = 0.5  # s: "at once", after the membrane has recharged (tau ~ 10 ms) and before ions move
@@ -73,6 +73,11 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
                "The temperature changes at t = 0.", "temperature", "degC", 20.0, 0.0, 45.0),
     Experiment("no_gradients", "No gradients at the start",
                "Inside starts equal to the bath (V = 0, every E = 0): watch the gradients form."),
+    Experiment("fire_spike", "Fire a spike",
+               "A current pulse for 1 ms at 10 ms fires an action potential (on the squid axon "
+               "of Hodgkin & Huxley, preset squid_hh, unless this cell has voltage-gated "
+               "channels): the ions per spike, the pump's time to restore them, and the spike "
+               "with the pump blocked.", "pulse", "uA/cm^2", 10.0, 0.0, 200.0),
 )}
 
 
@@ -105,6 +110,8 @@ def run_experiment(cell: Cell, name: str, value: float | None,
     val = exp.value(value)
     if name == "no_gradients":
         return _no_gradients(cell, times, exp)
+    if name == "fire_spike":
+        return spike_experiment.run(cell, exp, float(val), times)
     ss = steady_state(cell)
     event = _EVENTS[name](cell, val)
     protocol = Protocol(name=name, events=(event,), t_end=float(times[-1]), dt=float(times[-1]))

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from vrest.errors import ParameterError, unknown
 from vrest.model.parameters import ParamSpec
+from vrest.physics import kernels
 
 FloatArray = NDArray[np.float64]
 Value = float | FloatArray
@@ -26,6 +27,13 @@ N_IONS = 4
 ION_LABELS: dict[str, str] = {"Na": "Na+", "K": "K+", "Cl": "Cl-", "Ca": "Ca2+"}
 #: The rate multiplier every mechanism with a rate has (0 blocks it, as ouabain blocks the pump).
 SCALE_SPEC = ParamSpec("scale", "1", "multiplier of the rate (0 blocks)", hi=1e6)
+#: Temperature dependence every rate mechanism has: rate x Q10^((T - T_ref)/10 K).
+Q10_SPECS: dict[str, ParamSpec] = {
+    "q10": ParamSpec("q10", "1", "rate factor per 10 degC warmer (1: no temperature dependence)",
+                     lo_open=True, hi=100.0),
+    "T_ref": ParamSpec("T_ref", "degC", "temperature at which the rate parameters apply",
+                       offset=273.15, lo=-273.15, lo_open=True, hi=126.85),
+}
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,8 @@ class MembraneState:
 
     c_in, c_out: (..., 4) mol/m^3 for Na, K, Cl, Ca (leading axes: batch); v: (...) volts (inside - outside);
     u: (B,) F V / (R T); temperature: (B,) K; area: (B,) m^2; volume: (B,) m^3;
-    x_in: (B,) trapped-anion concentration mol/m^3; x_out: (B,) bath impermeant mol/m^3.
+    x_in: (B,) trapped-anion concentration mol/m^3; x_out: (B,) bath impermeant mol/m^3;
+    gates: voltage-gated channels' gates by state-column name (``hh_na.m``), each (...).
     """
 
     c_in: FloatArray
@@ -46,6 +55,7 @@ class MembraneState:
     volume: FloatArray
     x_in: FloatArray
     x_out: FloatArray
+    gates: Mapping[str, FloatArray] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,13 +75,24 @@ class Mechanism:
     (0 blocks the mechanism, as ouabain blocks the pump)."""
 
     SPECS: ClassVar[Mapping[str, ParamSpec]] = {}
+    #: Options given as words (e.g. a rate law), by field name -> allowed words.
+    CHOICES: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: Whether the mechanism has gating variables (state columns of their own).
+    GATED: ClassVar[bool] = False
     KIND: ClassVar[str] = "mechanism"
 
     name: str = ""
 
     def __post_init__(self) -> None:
+        for key, allowed in self.CHOICES.items():
+            check_choice(getattr(self, key), f"{self.name}.{key}", allowed)
         for key, spec in self.SPECS.items():
             spec.check(getattr(self, key), f"{self.name}.{key}")
+
+    def accepts(self, key: str) -> bool:
+        """Whether ``key`` (a local name) is a parameter or option of this kind of mechanism,
+        listed or not (a law's parameters are listed only while that law is chosen)."""
+        return key in self.SPECS or key in self.CHOICES
 
     def values(self) -> dict[str, float]:
         """Public values of this mechanism's parameters, by local name."""
@@ -80,10 +101,15 @@ class Mechanism:
     def with_values(self, changes: Mapping[str, Any]) -> Mechanism:
         """A copy with some parameters (local names, public units) changed."""
         for key in changes:
-            if key not in self.SPECS:
+            if not self.accepts(key):
                 raise unknown(f"parameter of {self.name}", f"{self.name}.{key}",
-                              [f"{self.name}.{k}" for k in self.SPECS])
-        return dataclasses.replace(self, **{k: float(v) for k, v in changes.items()})
+                              [f"{self.name}.{k}" for k in (*self.values(), *self.CHOICES)])
+        words = {k: str(v) for k, v in changes.items() if k in self.CHOICES}
+        numbers = {k: v for k, v in changes.items() if k not in self.CHOICES}
+        for key, value in numbers.items():
+            if isinstance(value, str):
+                self.SPECS[key].check(value, f"{self.name}.{key}")
+        return dataclasses.replace(self, **words, **{k: float(v) for k, v in numbers.items()})
 
     def si(self, overrides: Mapping[str, ArrayLike] | None = None) -> dict[str, Value]:
         """SI values of the parameters; ``overrides`` (local names, public units) may be
@@ -104,6 +130,11 @@ class Mechanism:
     def describe(self) -> str:
         """One line saying what this mechanism is."""
         return self.KIND
+
+
+def temperature_factor(p: Mapping[str, Value], s: MembraneState) -> Value:
+    """Q10^((T - T_ref)/10 K) from a mechanism's SI parameters ``q10`` and ``T_ref``."""
+    return kernels.q10_factor(p["q10"], p["T_ref"], s.temperature)
 
 
 def zeros_flux(s: MembraneState) -> FloatArray:

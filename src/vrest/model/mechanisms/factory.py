@@ -9,9 +9,12 @@ from typing import Any
 from vrest.errors import ParameterError, unknown
 from vrest.model.mechanisms.anions import AnionSource
 from vrest.model.mechanisms.base import Mechanism
+from vrest.model.mechanisms.channels import HHPotassium, HHSodium
+from vrest.model.mechanisms.exchangers import NCXSaturating
 from vrest.model.mechanisms.leak import GHKLeak, OhmicLeak
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
-from vrest.model.mechanisms.transporters import KCC2, NCX, NKCC1, Transporter
+from vrest.model.mechanisms.stimulus import CurrentClamp
+from vrest.model.mechanisms.transporters import KCC2, NCC, NCX, NKCC1, Transporter
 from vrest.model.mechanisms.water import Water
 
 
@@ -36,13 +39,24 @@ def _named(factory: Callable[..., Mechanism]) -> Callable[[dict[str, Any]], Mech
     return build
 
 
+def _ncx(d: dict[str, Any]) -> Mechanism:
+    if d.get("law") == "tp06":
+        d.pop("law")
+        return NCXSaturating(**d)
+    return _named(NCX)(d)
+
+
 BUILDERS: dict[str, Callable[[dict[str, Any]], Mechanism]] = {
     "leak": _leak,
     "pump": lambda d: NaKPump(**d),
     "pmca": lambda d: PMCA(**d),
     "kcc2": _named(KCC2),
     "nkcc1": _named(NKCC1),
-    "ncx": _named(NCX),
+    "ncc": _named(NCC),
+    "ncx": _ncx,
+    "hh_na": lambda d: HHSodium(**d),
+    "hh_k": lambda d: HHPotassium(**d),
+    "current_clamp": lambda d: CurrentClamp(**d),
     "transporter": _transporter,
     "water": lambda d: Water(**d),
     "anion_source": lambda d: AnionSource(**d),
