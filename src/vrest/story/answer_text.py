@@ -15,14 +15,24 @@ def _a_what(q: Quote) -> list[dict[str, Any]]:
         f"{q('ions_on_membrane', 'count')} ions' worth of charge on the membrane, "
         f"{q('fraction_of_K', 'pct')} of the cell's K+: the potential is a thin layer of charge at "
         "the membrane, not a change of the bulk concentrations.")]
-    if q.get("K_leak_pA") is not None and q.get("Na_leak_pA") is not None and \
-            q.get("pump_pA") is not None:
+    currents = q.get("currents_pA") or {}
+    if len(currents) > 1:
+        parts = [f"{_current_name(name)} {q(f'currents_pA/{name}', 'sig3')} pA" for name in currents]
+        pump = (f"; the pump burns {q('atp_per_s', 'count')} ATP/s to keep the gradients that "
+                "drive the leaks" if q.get("pump_pA") is not None else "")
         out.append(q.say(
-            f"It stays because the currents cancel: K+ leaks out ({q('K_leak_pA', 'sig3')} pA), Na+ "
-            f"leaks in ({q('Na_leak_pA', 'sig3')} pA) and the pump ({q('pump_pA', 'sig3')} pA), "
-            f"burning {q('atp_per_s', 'count')} ATP/s, keeps the gradients that drive them; the net "
-            f"current is {q('net_current_pA', 'sig2')} pA."))
+            "It stays because every current across the membrane cancels (outward +): "
+            f"{', '.join(parts)}{pump}; the net current is {q('net_current_pA', 'sig2')} pA."))
     return out
+
+
+_CURRENT_NAMES = {"leak.K": "K+ leak", "leak.Na": "Na+ leak", "leak.Cl": "Cl- leak",
+                  "leak.Ca": "Ca2+ leak", "pump": "Na+/K+ pump", "kcc2": "KCC2", "ncx": "NCX",
+                  "nkcc1": "NKCC1", "pmca": "PMCA"}
+
+
+def _current_name(name: str) -> str:
+    return _CURRENT_NAMES.get(name, name)
 
 
 def _a_presets(q: Quote) -> list[dict[str, Any]]:

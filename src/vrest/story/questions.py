@@ -281,7 +281,8 @@ def _q_what(ctx: Context, real: Step) -> dict[str, Any]:
                "net_current_pA": net, "gross_current_pA": gross, "atp_per_s": real.atp_per_s,
                "K_leak_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["leak.K"])), None),
                "Na_leak_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["leak.Na"])), None),
-               "pump_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["pump"])), None)})
+               "pump_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["pump"])), None),
+               "currents_pA": {k: v for k, v in real.currents_pA.items() if v != 0.0}})
 
 
 def answer_questions(ctx: Context, steps: Sequence[Step], real: Step) -> list[dict[str, Any]]:
