@@ -37,9 +37,9 @@ from vrest.model.protocol import Event, Protocol
 from vrest.model.protocol import load as load_protocol
 from vrest.model.rhs import Model
 from vrest.model.what_v import WhatV, what_v_is
+from vrest.solve.rest import what_v_at_rest
 from vrest.solve.results import TimeCourse
 from vrest.solve.simulate import simulate
-from vrest.solve.rest import what_v_at_rest
 from vrest.solve.steady import SteadyState, steady_state
 
 __all__ = [

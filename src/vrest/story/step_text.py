@@ -48,9 +48,32 @@ def _ions_list(q: Quote, where: str) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _same(q: Quote, ion: str) -> bool:
+    c_in, c_out = q.get(f"end/inside_mM/{ion}"), q.get(f"end/outside_mM/{ion}")
+    return abs(c_in - c_out) <= 1e-9 * max(abs(c_in), abs(c_out))
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _s0(q: Quote) -> list[dict[str, Any]]:
-    out = [q.say(f"Inside and outside hold the same {_ions_list(q, 'end')}, so every E is "
-                 f"{q('end/E_mV/K')} mV and V = {q('end/V_mV')} mV.")]
+    same = [i for i in ION_LABEL if _same(q, i)]
+    differ = [i for i in ION_LABEL if i not in same]
+    if not differ:
+        out = [q.say(f"Inside and outside hold the same {_ions_list(q, 'end')}, so every E is "
+                     f"{q('end/E_mV/K')} mV and V = {q('end/V_mV')} mV.")]
+    else:
+        diffs = _join([f"{ION_LABEL[i]} ({q(f'end/inside_mM/{i}', 'sig3')} mM inside, "
+                       f"{q(f'end/outside_mM/{i}', 'sig3')} mM outside, E_{i} = "
+                       f"{q(f'end/E_mV/{i}')} mV)" for i in differ])
+        same_text = (f"{_join([ION_LABEL[i] for i in same])} are the same inside and out "
+                     f"(E = {q(f'end/E_mV/{same[0]}')} mV); " if same else "")
+        out = [q.say(
+            f"The cell starts with {_ions_list(q, 'end')} inside: {same_text}{diffs} "
+            f"cannot be, because the bath's listed anions exceed its cations by "
+            f"{q('extra/bath_charge_gap_mM', 'abs2')} mM (its other cations, such as Mg2+, are "
+            f"not modelled) and the start must be neutral. V = {q('end/V_mV')} mV.")]
     if q.get("extra/bath_charge_gap_mM") > 0:
         out.append(q.say(
             f"The bath's listed ions carry {q('extra/bath_charge_gap_mM', 'sig3')} mM more positive "
