@@ -22,9 +22,10 @@ from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.explain import format_mV
 from vrest.model.protocol import Event, Protocol, segments
-from vrest.model.rhs import I_V, I_X, Model
+from vrest.model.rhs import I_V
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
+from vrest.solve.buildup import ANION_TIME_S, no_gradients
 from vrest.solve.steady import steady_state
 from vrest.web import course
 
@@ -267,27 +268,35 @@ _EXPLAIN = {"raise_k": _explain_raise_k, "block_pump": _explain_block_pump,
 # -- no gradients at the start ---------------------------------------------------------------
 
 def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> dict[str, Any]:
-    equal = {f"inside.{ion}": getattr(cell.bath, ion) for ion in IONS}
-    start = cell.with_parameters({**equal, "inside.V0": 0.0})
-    y_start = Model(start).y0[0]
-    tc = course.run_course(start, times)
-    out = course.course_report(tc, start, y_start)
+    """The shared build-up (vrest.solve.buildup): the cell's own trapped anions, made with K+
+    counter-ions during the first ANION_TIME_S, every mechanism running."""
+    start = no_gradients(cell)
+    protocol = start.protocol(float(times[-1]))
+    tc = course.run_course(start.building_cell(), times, y0=start.y0, protocol=protocol)
+    out = course.course_report(tc, cell, start.y0)
     end = out["end"]
     v = np.asarray(out["series"]["V"])
     half = _at(tc.t, float(tc.t[np.argmax(np.abs(v) >= abs(end["V_mV"]) / 2)]))
-    n = {"V_start_mV": float(y_start[I_V]), "V_end_mV": end["V_mV"], "t_half_s": float(tc.t[half]),
-         "t_end_s": float(tc.t[-1]), "K_i_end_mM": end["inside_mM"]["K"],
-         "Na_i_end_mM": end["inside_mM"]["Na"], "E_K_end_mV": end["E_mV"]["K"],
-         "E_Na_end_mV": end["E_mV"]["Na"], "atp_end_per_s": end["atp_per_s"],
-         "X_mM": float(y_start[I_X])}
-    pump = "the pump" if start.has("pump") else "the cell's mechanisms (it has no pump)"
+    rest = steady_state(cell)
+    n = {"V_start_mV": float(start.y0[I_V]), "V_end_mV": end["V_mV"],
+         "t_half_s": float(tc.t[half]), "t_end_s": float(tc.t[-1]),
+         "K_i_end_mM": end["inside_mM"]["K"], "Na_i_end_mM": end["inside_mM"]["Na"],
+         "E_K_end_mV": end["E_mV"]["K"], "E_Na_end_mV": end["E_mV"]["Na"],
+         "atp_end_per_s": end["atp_per_s"], "X_mM": start.anions_final_mM,
+         "other_anions_start_mM": start.other_anions_mM, "anions_made_mM": start.anions_made_mM,
+         "counter_K_mM": start.counter_K_mM, "anion_time_s": ANION_TIME_S,
+         "V_rest_mV": float(rest.V[0]), "V_end_minus_rest_mV": end["V_mV"] - float(rest.V[0])}
+    pump = "the pump" if cell.has("pump") else "the cell's mechanisms (it has no pump)"
     text = (f"At t = 0 the inside equals the bath, so every E is 0 and V = {format_mV(n['V_start_mV'])}"
-            f" mV ({_fmt(n['X_mM'])} mM of trapped anions balance the charge). {pump.capitalize()} "
+            f" mV. Over the first {_t_text(ANION_TIME_S)} the cell makes its "
+            f"{_fmt(n['anions_made_mM'])} mM of trapped anions with as many K+ counter-ions "
+            f"({_fmt(n['X_mM'])} mM in all). {pump.capitalize()} "
             f"builds the gradients: after {_t_text(n['t_end_s'])} K+ inside is "
             f"{_fmt(n['K_i_end_mM'])} mM and Na+ {_fmt(n['Na_i_end_mM'])} mM, so E_K = "
             f"{format_mV(n['E_K_end_mV'])} mV and E_Na = {format_mV(n['E_Na_end_mV'])} mV; V "
             f"reached half of its final {format_mV(n['V_end_mV'])} mV after "
-            f"{_t_text(n['t_half_s'])}, with {_fmt(n['atp_end_per_s'])} ATP used per second at the end.")
+            f"{_t_text(n['t_half_s'])} (the cell's rest: {format_mV(n['V_rest_mV'])} mV), with "
+            f"{_fmt(n['atp_end_per_s'])} ATP used per second at the end.")
     out["experiment"] = {**asdict(exp), "value": None, "before": None, "numbers": n,
                          "explanation": text, "curve": None}
     return out
