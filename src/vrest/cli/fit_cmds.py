@@ -241,7 +241,8 @@ def run_experiment(args: argparse.Namespace) -> int:
         print(exp.turn_text)
     if args.out:
         exp.write_csv(args.out)
-        print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(exp.header()[1:])})")
+        how = [line for line in exp.header()[1:] if line != exp.turn_text]
+        print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(how)})")
     else:
         print(exp.to_csv(), end="")
     return 0

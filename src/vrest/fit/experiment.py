@@ -31,6 +31,7 @@ from vrest.solve.kout import READ_AFTER_S, kout_curve, turn_text
 FloatArray = NDArray[np.float64]
 MAX_POINTS = 10_000
 EXPERIMENT_MODELS = ("acute", "steady", "ghk")
+SMALL_CHANGE = 0.05  # acute: above this relative change of K_i or Na_i the header warns
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class KoutExperiment:
     points: int
     read_after_s: float | None = None
     turn_text: str | None = None
+    inside_change: float | None = None  # acute: largest relative change of K_i or Na_i
 
     @property
     def K_o(self) -> FloatArray:
@@ -74,8 +76,9 @@ class KoutExperiment:
     def header(self) -> list[str]:
         """Comment lines saying how the recordings were made."""
         if self.model == "acute":
-            how = (f"ACUTE response: V read {self.read_after_s:g} s after the bath change (the"
-                   " inside as it was, as Hodgkin and Katz read it within minutes)")
+            how = (f"ACUTE response: V read {self.read_after_s:g} s after the bath change, from"
+                   " the control steady state (the inside starts as it was; Hodgkin and Katz"
+                   " read V within minutes)")
         elif self.model == "steady":
             how = ("STEADY response: the cell model's steady state in each bath (hours; the"
                    " inside re-equilibrates)")
@@ -91,6 +94,10 @@ class KoutExperiment:
             lines.append("other bath ions at the preset's values (no replacement)")
         lines.append(f"measurement noise: Gaussian, sd {self.noise_mV:g} mV, seed {self.seed}"
                      if self.noise_mV > 0 else "no measurement noise")
+        if self.inside_change is not None and self.inside_change > SMALL_CHANGE:
+            lines.append(f"this cell is small: by the reading its inside had moved by "
+                         f"{100 * self.inside_change:.2g}% (a squid giant axon's would not); "
+                         "read earlier (--read-after) for the inside unchanged")
         lines += [f"left out: K_o = {k:.6g} mM: {why}" for k, why in self.failures]
         if self.turn_text:
             lines.append(self.turn_text)
@@ -130,7 +137,7 @@ def kout_experiment(cell: Cell | str, k_from: float = 1.0, k_to: float = 100.0,
         raise unknown("model", model, list(EXPERIMENT_MODELS))
     reference = {ion: cell.values()[f"bath.{ion}"] for ion in IONS}
     bath = bath_per_point(k_o, reference, replace=replace)
-    v, keep, failures, turn = _recordings(cell, bath, model, read_after_s)
+    v, keep, failures, turn, change = _recordings(cell, bath, model, read_after_s)
     if not keep.any():
         raise NoSteadyStateError("no K_o value gave a stable steady state: " +
                                  "; ".join(f"K_o = {k:.6g} mM: {why}" for k, why in failures))
@@ -143,7 +150,8 @@ def kout_experiment(cell: Cell | str, k_from: float = 1.0, k_to: float = 100.0,
         V_true=v[keep], V=noisy[keep], noise_mV=float(noise_mV), seed=seed, replace=replace,
         failures=tuple(failures), temperature_C=float(cell.temperature), k_from=float(k_from),
         k_to=float(k_to), points=int(points),
-        read_after_s=float(read_after_s) if model == "acute" else None, turn_text=turn)
+        read_after_s=float(read_after_s) if model == "acute" else None, turn_text=turn,
+        inside_change=change)
 
 
 def _k_values(k_from: float, k_to: float, points: int) -> FloatArray:
@@ -160,13 +168,19 @@ def _k_values(k_from: float, k_to: float, points: int) -> FloatArray:
 
 
 def _recordings(cell: Cell, bath: dict[str, FloatArray], model: str, read_after_s: float
-                ) -> tuple[FloatArray, NDArray[np.bool_], list[tuple[float, str]], str | None]:
+                ) -> tuple[FloatArray, NDArray[np.bool_], list[tuple[float, str]], str | None,
+                           float | None]:
     """(V at every point, which points to keep, (K_o, reason) for the others, the turn of the
-    steady curve in words or None)."""
+    steady curve in words or None, the acute curve's largest relative change of K_i/Na_i)."""
     if model == "ghk":
         v = GHKModel(cell, bath).predict({})[0]
-        return v, np.ones(v.size, bool), [], None
+        return v, np.ones(v.size, bool), [], None, None
     curve = kout_curve(cell, bath, model, read_after_s)
     failures = [(float(k), why) for k, ok, why in zip(bath["K"], curve.ok, curve.messages,
                                                       strict=True) if not ok]
-    return curve.V, curve.ok, failures, None if curve.turn is None else turn_text(curve.turn)
+    change = None
+    if model == "acute":
+        change = float(max(np.max(np.abs(curve.K_i_mM / curve.control["K_i_mM"] - 1)),
+                           np.max(np.abs(curve.Na_i_mM / curve.control["Na_i_mM"] - 1))))
+    return (curve.V, curve.ok, failures, None if curve.turn is None else turn_text(curve.turn),
+            change)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest.errors import ParameterError
+from vrest.errors import ParameterError, SolverError
 from vrest.model.cell import Cell
 from vrest.model.mechanisms import AnionSource
 from vrest.model.protocol import Event, Protocol
 from vrest.model.rhs import I_X, Model
 from vrest.solve.results import TimeCourse
 from vrest.solve.simulate import simulate
+from vrest.solve.steady import SteadyState, steady_state
 
 FloatArray = NDArray[np.float64]
 ANION_TIME_S = 3600.0  # s over which the cell makes its anions (only the amount matters)
@@ -92,3 +93,25 @@ def build_up(cell: Cell, t_end: float, t_eval: FloatArray | None = None,
     tc = simulate(start.building_cell(), protocol, t_end=protocol.t_end, t_eval=t_eval,
                   y0=start.y0, **kwargs)
     return start, tc
+
+
+def build_up_to_rest(cell: Cell, tol_mV: float = 0.01, rtol: float | None = None,
+                     points: int = 200) -> tuple[NoGradients, TimeCourse, SteadyState]:
+    """:func:`build_up` until V is within ``tol_mV`` of the cell's steady state and every
+    inside concentration within 1e-4 (relative) of it: t_end starts at ten slowest time
+    constants (at least 2 ANION_TIME_S) and grows tenfold, up to six times. Returns the start,
+    the last time course (``points`` log-spaced output times) and the steady state; SolverError
+    when the rest is not reached."""
+    ss = steady_state(cell)
+    tau = ss.summary()["slowest_time_constant_s"] or 0.0
+    t_end = max(2.0 * ANION_TIME_S, 10.0 * tau)
+    for _ in range(6):
+        times = np.concatenate([[0.0], np.geomspace(1e-4, t_end, points - 1)])
+        start, tc = build_up(cell, t_end, t_eval=times, rtol=rtol)
+        close_c = np.all(np.abs(np.log(tc.c_in[-1, 0] / ss.c_in[0])) < 1e-4)
+        if abs(float(tc.V[-1, 0]) - float(ss.V[0])) < tol_mV and close_c:
+            return start, tc, ss
+        t_end *= 10.0
+    raise SolverError(f"the build-up of {cell.name} did not reach its rest "
+                      f"(V = {float(ss.V[0]):.3f} mV) within {t_end / 10:g} s: it ended at "
+                      f"{float(tc.V[-1, 0]):.3f} mV")

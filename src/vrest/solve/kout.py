@@ -29,7 +29,7 @@ from vrest.solve.steady import SteadyState, steady_state
 FloatArray = NDArray[np.float64]
 READ_AFTER_S = 120.0  # s: the acute reading, "within minutes" as in Hodgkin & Katz 1949
 MODES = ("acute", "steady")
-LABELS = {"acute": "acute: V {t} after the bath change, the inside as it was",
+LABELS = {"acute": "acute: V read {t} after the bath change, from the control steady state",
           "steady": "steady: the cell's steady state in each bath (hours; the inside "
                     "re-equilibrates)"}
 

@@ -22,10 +22,12 @@ from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.explain import format_mV
 from vrest.model.protocol import Event, Protocol, segments
+from vrest.model.what_v import what_v_is
 from vrest.model.rhs import I_V
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
 from vrest.solve.buildup import ANION_TIME_S, no_gradients
+from vrest.solve.kout import kout_curve, turn_text
 from vrest.solve.steady import steady_state
 from vrest.web import course
 
@@ -116,7 +118,8 @@ def run_experiment(cell: Cell, name: str, value: float | None,
               "inside_mM": dict(zip(IONS, ss.c_in[0].tolist(), strict=True)),
               "outside_mM": dict(zip(IONS, ss.c_out[0].tolist(), strict=True)),
               "current_pA": {k: float(v[0]) for k, v in ss.current.items()},
-              "flux_ions_per_s": {k: (v[0, :4] * N_A).tolist() for k, v in ss.flux.items()}}
+              "flux_ions_per_s": {k: (v[0, :4] * N_A).tolist() for k, v in ss.flux.items()},
+              "what_v": what_v_is(cell, ss.state(0)).to_dict()}
     fast = _at(tc.t, FAST_T)
     numbers, text = _EXPLAIN[name](cell, changed, before, out, tc, fast, val)
     out["experiment"] = {**asdict(exp), "value": val, "before": before, "numbers": numbers,
@@ -305,13 +308,17 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
 # -- V against K_o ---------------------------------------------------------------------------
 
 def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
-    """Steady V over K_o (one batched steady_state call), with the Nernst E_K and the GHK
-    potential at the control cell's inside concentrations."""
+    """V over K_o, acute (V read READ_AFTER_S after the change, the inside as it was: the
+    default, as Hodgkin and Katz measured it) and steady (hours), with the Nernst E_K and the
+    GHK potential at the control cell's inside concentrations (vrest.solve.kout)."""
     ks = K_CURVE
-    ss = steady_state(cell, batch={"bath.K": ks})
     t_k = cell.temperature + ZERO_C
     inside = dict(zip(IONS, control.c_in[0].tolist(), strict=True))
     outside = dict(zip(IONS, control.c_out[0].tolist(), strict=True))
+    bath = {ion: np.full(ks.shape, float(getattr(cell.bath, ion))) for ion in IONS}
+    bath["K"] = ks
+    acute = kout_curve(cell, bath, "acute")
+    steady = kout_curve(cell, bath, "steady")
     nernst = eq.nernst(1, inside["K"], ks, t_k)
     perm, _ = course.leaks(cell)
     perm = {k: v for k, v in perm.items() if v > 0}
@@ -319,8 +326,19 @@ def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
     if perm:
         ghk = eq.zero_current_potential(perm, {i: inside[i] for i in perm},
                                         {i: (ks if i == "K" else outside[i]) for i in perm}, t_k)
-    v = [float(x) if ok and math.isfinite(x) else None for x, ok in zip(ss.V, ss.converged, strict=True)]
-    slope = (v[-1] - v[-2]) / math.log10(ks[-1] / ks[-2]) if None not in v[-2:] else None
-    return {"K_o": ks.tolist(), "V_steady": v, "E_K_steady": [float(x) for x in ss.E[:, 1]],
-            "nernst": np.asarray(nernst).tolist(), "GHK": None if ghk is None else np.asarray(ghk).tolist(),
+
+    def values(curve: Any) -> list[float | None]:
+        return [float(x) if ok and math.isfinite(x) else None
+                for x, ok in zip(curve.V, curve.ok, strict=True)]
+
+    v_acute, v_steady = values(acute), values(steady)
+    slope = (v_acute[-1] - v_acute[-2]) / math.log10(ks[-1] / ks[-2]) \
+        if None not in v_acute[-2:] else None
+    return {"K_o": ks.tolist(), "default": "acute", "V_acute": v_acute, "V_steady": v_steady,
+            "labels": {"acute": acute.label, "steady": steady.label},
+            "read_after_s": acute.read_after_s,
+            "E_K_steady": [float(e) for e in eq.nernst(1, steady.K_i_mM, ks, t_k)],
+            "turn": steady.turn, "turn_text": None if steady.turn is None else turn_text(steady.turn),
+            "nernst": np.asarray(nernst).tolist(),
+            "GHK": None if ghk is None else np.asarray(ghk).tolist(),
             "slope_top_mV_per_decade": slope, "nernst_slope_mV": float(eq.nernst_slope(t_k))}
