@@ -215,10 +215,31 @@ def _a_chloride(q: Quote) -> list[dict[str, Any]]:
     return out
 
 
+def _a_kout(q: Quote) -> list[dict[str, Any]]:
+    rises = "rises at every step" if q.get("acute_monotonic") else "does not rise at every step"
+    out = [q.say(
+        f"Read {q('read_after_s', 'time')} after the bath changes (the acute response, as Hodgkin "
+        f"and Katz read it within minutes), V {rises} of K_o: {q('V_acute_mV/0')} mV at "
+        f"{q('K_o_mM/0', 'sig2')} mM, {q('V_acute_mV/8')} mV at {q('K_o_mM/8', 'sig3')} mM, "
+        f"{q('slope_top_mV', 'sig3')} mV per tenfold at the top, approaching the Nernst slope "
+        f"({q('nernst_slope_mV', 'sig3')} mV) as the K+ leak dominates the other currents.")]
+    if q.get("V_steady_mV/8") is not None:
+        out.append(q.say(
+            f"Left for hours (the steady response: the inside re-equilibrates), V is "
+            f"{q('V_steady_mV/8')} mV at {q('K_o_mM/8', 'sig3')} mM and "
+            + (f"{q('V_steady_mV/0')} mV at {q('K_o_mM/0', 'sig2')} mM."
+               if q.get("V_steady_mV/0") is not None else
+               f"has no stable state at {q('K_o_mM/0', 'sig2')} mM.")))
+    if q.get("turn_text"):
+        out.append(q.say(q("turn_text", "text")))
+    return out
+
+
 ANSWERS: dict[str, Callable[[Quote], list[dict[str, Any]]]] = {
     "what": _a_what, "presets": _a_presets, "anions": _a_anions, "pump_share": _a_pump_share,
     "maintain": _a_maintain, "finite_bath": _a_finite, "amount": _a_amount, "ek90": _a_ek90,
     "kcc2": _a_kcc2, "calcium": _a_calcium, "atp": _a_atp, "chloride": _a_chloride,
+    "kout": _a_kout,
 }
 
 

@@ -22,8 +22,8 @@ from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.explain import format_mV
 from vrest.model.protocol import Event, Protocol, segments
-from vrest.model.what_v import what_v_is
 from vrest.model.rhs import I_V
+from vrest.model.what_v import what_v_is
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
 from vrest.solve.buildup import ANION_TIME_S, no_gradients
