@@ -99,8 +99,16 @@ class WhatV:
         err = ("" if self.lecture_error_mV is None else
                f"  (approximation: {self.lecture_error_mV:+.2f} mV off V)")
         rows.append(("lecture_average_mV", self.lecture_average_mV, err))
-        width = max(len(LABELS[k]) for k, _, _ in rows)
-        return [f"{LABELS[k]:<{width}}  {_mv(v)}{tail}" for k, v, tail in rows]
+        labels = {**LABELS, "lecture_average_mV": self.lecture_label}
+        width = max(len(labels[k]) for k, _, _ in rows)
+        return [f"{labels[k]:<{width}}  {_mv(v)}{tail}" for k, v, tail in rows]
+
+    @property
+    def lecture_label(self) -> str:
+        """The lecture's average, named by its weights (g for ohmic leaks, = the chord)."""
+        if self.lecture_weighted_by == "permeability":
+            return LABELS["lecture_average_mV"]
+        return "lecture's average of the E's, weighted by conductance"
 
 
 def _mv(value: float | None) -> str:

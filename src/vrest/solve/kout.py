@@ -144,12 +144,18 @@ def turn(curve: KoutCurve) -> dict[str, float] | None:
 
 def turn_text(t: dict[str, float]) -> str:
     """The turn of the steady curve, and why, in words (from :func:`turn`'s numbers)."""
-    pump = (f" the pump runs at {100 * t['pump_low_rel']:.0f}% of its control current"
-            if "pump_low_rel" in t else " the pump slows")
+    rel = t.get("pump_low_rel")
+    if rel is not None and rel < 1.0:
+        why = (f"so at low K_o the pump slows (it runs at {100 * rel:.0f}% of its control "
+               "current); over hours the inside loses K+")
+    else:
+        pct = "" if rel is None else f" (it runs at {100 * rel:.0f}% of its control current)"
+        why = ("so at low K_o each pump holds less K+ and keeps up only because Na+ inside has "
+               f"risen{pct}; over hours the inside loses K+")
     return (f"The steady curve turns: below K_o = {t['K_o_turn_mM']:.3g} mM, V depolarises again "
             f"as K_o falls ({t['V_low_mV']:+.1f} mV at {t['K_o_low_mM']:.3g} mM against "
             f"{t['V_turn_mV']:+.1f} mV at {t['K_o_turn_mM']:.3g} mM). Why: the pump's K+ sites "
-            f"face the bath, so at low K_o{pump}; over hours the inside loses K+ "
-            f"({t['K_i_low_mM']:.3g} mM against {t['K_i_mM_control']:.3g} mM in the control) and "
-            f"gains Na+ ({t['Na_i_low_mM']:.3g} against {t['Na_i_mM_control']:.3g} mM), and E_K and "
-            "V follow. The acute curve (minutes) has no such turn: the inside has not changed yet.")
+            f"face the bath, {why} ({t['K_i_low_mM']:.3g} mM against {t['K_i_mM_control']:.3g} mM "
+            f"in the control) and gains Na+ ({t['Na_i_low_mM']:.3g} against "
+            f"{t['Na_i_mM_control']:.3g} mM), and E_K and V follow. The acute curve (minutes) has "
+            "no such turn: the inside has not changed yet.")
