@@ -25,7 +25,7 @@ from vrest.fit.sensitivity import sensitivity
 def main(outdir: Path) -> None:
     cell = vrest.load_cell("rpl1")
     true = cell.values()
-    exp = kout_experiment(cell, points=12, noise_mV=0.5, seed=4, replace="Na")
+    exp = kout_experiment(cell, points=12, noise_mV=0.5, seed=4, replace="Na", model="steady")
     csv = outdir / "kout.csv"
     exp.write_csv(csv)
     print(f"recordings: {csv} ({exp.V.size} points; {'; '.join(exp.header()[2:])})")

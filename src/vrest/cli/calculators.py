@@ -170,11 +170,16 @@ def _composition_changed(args: argparse.Namespace) -> bool:
 
 
 def _model_rest(preset: Any, t_k: float) -> tuple[Any, Any]:
-    """The preset's cell at ``t_k`` and what V is at its steady state (vrest.what_v_at_rest)."""
+    """The preset's cell at ``t_k`` and what V is at its steady state (vrest.what_v_at_rest);
+    (None, None) for a composition-only preset that makes no cell (e.g. no Na+ or Ca2+)."""
+    from vrest.errors import PresetError
     from vrest.model.presets.cells import cell_from_preset
     from vrest.solve.rest import what_v_at_rest
 
-    cell = cell_from_preset(preset)
+    try:
+        cell = cell_from_preset(preset)
+    except PresetError:
+        return None, None
     if t_k != preset.temperature_K:
         cell = cell.with_parameters({"cell.temperature": t_k - 273.15})
     what, _ = what_v_at_rest(cell)
@@ -199,11 +204,10 @@ def _run_ghk(args: argparse.Namespace) -> int:
     from vrest.model.explain import resting_summary
 
     preset, inside, outside, t_k = _composition(args)
-    what = None
-    if _composition_changed(args):
+    cell, what = (None, None) if _composition_changed(args) else _model_rest(preset, t_k)
+    if what is None:
         perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
     else:
-        cell, what = _model_rest(preset, t_k)
         inside, outside, perm = what.inside_mM, what.outside_mM, _rest_permeability(cell)
     if not perm:
         raise ParameterError(
@@ -236,7 +240,7 @@ def _run_ghk(args: argparse.Namespace) -> int:
         print(what.to_dict()["wording"])
         return 0
     print(f"GHK voltage of the leaks  V = {summary.V_mV:+.2f} mV  (the given composition; the"
-          f" model's rest is shown without --in/--out/--perm)")
+          f" model's rest is shown without --in/--out/--perm, for a preset that makes a cell)")
     print(f"the lecture's permeability-weighted average of the E's = {summary.lecture_mV:+.2f} mV"
           f"  (approximation; error {summary.lecture_mV - summary.V_mV:+.2f} mV against GHK)")
     return 0
@@ -268,11 +272,10 @@ def _run_explain(args: argparse.Namespace) -> int:
 
     preset, inside, outside, t_k = _composition(args)
     v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
-    what = None
-    if _composition_changed(args):
+    _, what = (None, None) if _composition_changed(args) else _model_rest(preset, t_k)
+    if what is None:
         result = explain(inside, outside, t_k, v, preset.permeability, preset.name)
     else:
-        _, what = _model_rest(preset, t_k)
         result = explain(what.inside_mM, what.outside_mM, t_k,
                          what.V_mV if v is None else v, None, preset.name)
         if v is None:
