@@ -28,7 +28,10 @@ def main(outdir: Path) -> None:
     exp = kout_experiment(cell, points=12, noise_mV=0.5, seed=4, replace="Na", model="steady")
     csv = outdir / "kout.csv"
     exp.write_csv(csv)
-    print(f"recordings: {csv} ({exp.V.size} points; {'; '.join(exp.header()[2:])})")
+    how = [line for line in exp.header()[2:] if line != exp.turn_text]
+    print(f"recordings: {csv} ({exp.V.size} points; {'; '.join(how)})")
+    if exp.turn_text:
+        print(exp.turn_text)
 
     ghk = fit(csv, cell, ["perm.Na", "perm.Cl"])
     print("\nGHK equation (inside concentrations and temperature of the preset held fixed):")

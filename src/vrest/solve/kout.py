@@ -14,6 +14,7 @@ slows, the inside loses K+ and gains Na+, and E_K and V follow.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +25,12 @@ from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.rhs import Model
 from vrest.solve.simulate import simulate
-from vrest.solve.steady import SteadyState, steady_state
+from vrest.solve.steady import SteadyState
 
 FloatArray = NDArray[np.float64]
+# the module, not its function (vrest.solve re-exports a function of the same name): steady
+# states are looked up at call time, so tests can replace them
+_steady = importlib.import_module("vrest.solve.steady")
 READ_AFTER_S = 120.0  # s: the acute reading, "within minutes" as in Hodgkin & Katz 1949
 MODES = ("acute", "steady")
 LABELS = {"acute": "acute: V read {t} after the bath change, from the control steady state",
@@ -62,8 +66,13 @@ def _label(mode: str, read_after_s: float) -> str:
     return LABELS[mode].format(t=t)
 
 
-def _control(cell: Cell) -> tuple[SteadyState, dict[str, float]]:
-    ss = steady_state(cell)
+def _control(cell: Cell, required: bool) -> tuple[SteadyState, dict[str, float]]:
+    """The control steady state (NoSteadyStateError when ``required`` and there is none;
+    otherwise NaN numbers)."""
+    ss = _steady.steady_state(cell, raise_on_failure=required)
+    if not bool(ss.converged[0]):
+        nan = float("nan")
+        return ss, {"V_mV": nan, "K_i_mM": nan, "Na_i_mM": nan, "K_o_mM": nan, "pump_pA": nan}
     pump = ss.current.get("pump")
     return ss, {"V_mV": float(ss.V[0]), "K_i_mM": float(ss.c_in[0, 1]),
                 "Na_i_mM": float(ss.c_in[0, 0]), "K_o_mM": float(ss.c_out[0, 1]),
@@ -78,10 +87,10 @@ def kout_curve(cell: Cell, bath: dict[str, FloatArray], mode: str = "acute",
         raise ParameterError(f"mode: {mode!r} is not allowed; choose one of {', '.join(MODES)}")
     if not np.isfinite(read_after_s) or read_after_s <= 0:
         raise ParameterError(f"read after: {read_after_s:g} s is not allowed; it must be > 0 s")
-    control_ss, control = _control(cell)
+    control_ss, control = _control(cell, required=mode == "acute")
     batch = {f"bath.{ion}": np.asarray(c, float) for ion, c in bath.items()}
     if mode == "steady":
-        return _steady(cell, bath, batch, control, read_after_s)
+        return _steady_curve(cell, bath, batch, control, read_after_s)
     model = Model(cell, batch)
     y0 = model.y0.copy()
     inner = model.layout.out.start
@@ -97,9 +106,9 @@ def kout_curve(cell: Cell, bath: dict[str, FloatArray], mode: str = "acute",
                      None, _label("acute", read_after_s))
 
 
-def _steady(cell: Cell, bath: dict[str, FloatArray], batch: dict[str, FloatArray],
+def _steady_curve(cell: Cell, bath: dict[str, FloatArray], batch: dict[str, FloatArray],
             control: dict[str, float], read_after_s: float) -> KoutCurve:
-    ss = steady_state(cell, batch=batch, raise_on_failure=False)
+    ss = _steady.steady_state(cell, batch=batch, raise_on_failure=False)
     eigs = ss.eigenvalues
     stable = np.array([np.all(np.real(e[np.isfinite(e)]) < 0) for e in eigs]) & ss.converged
     messages = []

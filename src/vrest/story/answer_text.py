@@ -230,9 +230,27 @@ def _a_kout(q: Quote) -> list[dict[str, Any]]:
             + (f"{q('V_steady_mV/0')} mV at {q('K_o_mM/0', 'sig2')} mM."
                if q.get("V_steady_mV/0") is not None else
                f"has no stable state at {q('K_o_mM/0', 'sig2')} mM.")))
-    if q.get("turn_text"):
-        out.append(q.say(q("turn_text", "text")))
+    if q.get("turn"):
+        out.append(_turn_sentence(q))
     return out
+
+
+def _turn_sentence(q: Quote) -> dict[str, Any]:
+    """The steady curve's turn and why (the numbers of vrest.solve.kout.turn)."""
+    rel = q.get("turn").get("pump_low_rel")
+    slows = rel is not None and rel < 1.0
+    pump = (f"the pump slows (it runs at {q('turn/pump_low_rel', 'pct')} of its control current)"
+            if slows else "each pump holds less K+ and keeps up only because Na+ inside has "
+            "risen" + (f" (it runs at {q('turn/pump_low_rel', 'pct')} of its control current)"
+                       if rel is not None else ""))
+    return q.say(
+        f"The steady curve turns: below K_o = {q('turn/K_o_turn_mM', 'sig3')} mM V depolarises "
+        f"again as K_o falls ({q('turn/V_low_mV')} mV at {q('turn/K_o_low_mM', 'sig2')} mM against "
+        f"{q('turn/V_turn_mV')} mV). Why: the pump's K+ sites face the bath, so at low K_o {pump}; "
+        f"over hours the inside loses K+ ({q('turn/K_i_low_mM', 'sig3')} mM against "
+        f"{q('turn/K_i_mM_control', 'sig3')} mM) and gains Na+ ({q('turn/Na_i_low_mM', 'sig3')} "
+        f"against {q('turn/Na_i_mM_control', 'sig3')} mM), and E_K and V follow. The acute curve "
+        "has no such turn: the inside has not changed yet.")
 
 
 ANSWERS: dict[str, Callable[[Quote], list[dict[str, Any]]]] = {

@@ -252,7 +252,8 @@ def _disputed(q: Quote) -> list[dict[str, Any]]:
     if wv.get("with_pump_mV") is not None:
         out.append(q.say(
             f"The leaks alone would rest at their GHK voltage {q('analysis/V_leaks_mV')} mV; with "
-            f"the pump's current ({wv['with_pump_label']}) the zero-current potential is "
+            f"the pump's current ({q('analysis/what_v/with_pump_label', 'text')}) the "
+            "zero-current potential is "
             f"{q('analysis/what_v/with_pump_mV')} mV, and the model's V is "
             f"{q('analysis/what_v/V_mV')} mV."))
     if an.get("pump_share_mV") is not None:
