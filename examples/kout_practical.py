@@ -25,10 +25,13 @@ from vrest.fit.sensitivity import sensitivity
 def main(outdir: Path) -> None:
     cell = vrest.load_cell("rpl1")
     true = cell.values()
-    exp = kout_experiment(cell, points=12, noise_mV=0.5, seed=4, replace="Na")
+    exp = kout_experiment(cell, points=12, noise_mV=0.5, seed=4, replace="Na", model="steady")
     csv = outdir / "kout.csv"
     exp.write_csv(csv)
-    print(f"recordings: {csv} ({exp.V.size} points; {'; '.join(exp.header()[2:])})")
+    how = [line for line in exp.header()[2:] if line != exp.turn_text]
+    print(f"recordings: {csv} ({exp.V.size} points; {'; '.join(how)})")
+    if exp.turn_text:
+        print(exp.turn_text)
 
     ghk = fit(csv, cell, ["perm.Na", "perm.Cl"])
     print("\nGHK equation (inside concentrations and temperature of the preset held fixed):")

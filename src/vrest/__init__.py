@@ -36,6 +36,8 @@ from vrest.model.presets.cells import cell_from_preset, load_cell
 from vrest.model.protocol import Event, Protocol
 from vrest.model.protocol import load as load_protocol
 from vrest.model.rhs import Model
+from vrest.model.what_v import WhatV, what_v_is
+from vrest.solve.rest import what_v_at_rest
 from vrest.solve.results import TimeCourse
 from vrest.solve.simulate import simulate
 from vrest.solve.steady import SteadyState, steady_state
@@ -44,8 +46,8 @@ __all__ = [
     "KCC2", "NCX", "NKCC1", "PMCA", "AnionSource", "Bath", "Cell", "Event", "GHKLeak", "Geometry",
     "Inside", "Model", "NaKPump", "NoSteadyStateError", "OhmicLeak", "ParameterError",
     "PresetError", "Protocol", "SolverError", "SteadyState", "TimeCourse", "Transporter",
-    "UnknownNameError", "VrestError", "Water", "__version__", "cell_from_preset", "load_cell",
-    "load_protocol", "simulate", "steady_state",
+    "UnknownNameError", "VrestError", "Water", "WhatV", "__version__", "cell_from_preset", "load_cell",
+    "load_protocol", "simulate", "steady_state", "what_v_at_rest", "what_v_is",
 ]
 
 _aliases.install()  # the former flat module paths (vrest.equations, vrest.fit ...)

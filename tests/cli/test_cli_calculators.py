@@ -57,21 +57,30 @@ def test_nernst_custom_valence(capsys):
 
 
 def test_ghk_default_preset_json(capsys):
+    import vrest
+
     data = run_json(capsys, "ghk")
-    assert data["preset"] == "mammalian"
-    assert data["V_mV"] == pytest.approx(-73.40, abs=0.01)
-    assert data["chord_mV"] == pytest.approx(data["V_mV"], abs=1e-9)
+    assert data["preset"] == "mammalian" and data["composition"] == "the model's rest"
+    rest = vrest.steady_state(vrest.load_cell("mammalian"))
+    what = data["what_v"]
+    assert what["V_mV"] == pytest.approx(float(rest.V[0]), abs=1e-9)
+    # the table's GHK line (closed form) and chord are the what-V numbers
+    assert data["V_mV"] == pytest.approx(what["ghk_mV"], abs=1e-6)
+    assert data["V_op_mV"] == pytest.approx(what["V_mV"], abs=1e-12)
+    assert data["chord_mV"] == pytest.approx(what["chord_mV"], abs=1e-9)
     assert set(data["E_mV"]) == {"Na", "K", "Cl", "Ca"}
-    assert data["E_mV"]["K"] == pytest.approx(-98.59, abs=0.01)
+    assert data["E_mV"]["K"] == pytest.approx(float(rest.E[0, 1]), abs=1e-9)
 
 
 def test_ghk_overrides(capsys):
-    base = run_json(capsys, "ghk", "--preset", "lecture")
+    base = run_json(capsys, "ghk", "--preset", "lecture", "--out", "K=10")
+    assert base["composition"] == "the given composition" and base["what_v"] is None
     only_k = run_json(capsys, "ghk", "--preset", "lecture", "--perm", "Na=0,Cl=0")
-    assert only_k["V_mV"] == pytest.approx(base["E_mV"]["K"], abs=1e-9)
+    assert only_k["V_mV"] == pytest.approx(only_k["E_mV"]["K"], abs=1e-9)
     high_k = run_json(capsys, "ghk", "--preset", "lecture", "--out", "K=50", "--out", "Na=100")
     assert high_k["outside_mM"]["K"] == 50 and high_k["outside_mM"]["Na"] == 100
     assert high_k["V_mV"] > base["V_mV"]
+    assert high_k["chord_mV"] == pytest.approx(high_k["V_mV"], abs=1e-9)  # chord at GHK V
     cold = run_json(capsys, "ghk", "--preset", "lecture", "--temp", "0")
     assert cold["temperature_K"] == pytest.approx(273.15)
     with_ca = run_json(capsys, "ghk", "--preset", "squid", "--perm", "K=1,Na=0.04,Cl=0.45,Ca=0.1")
@@ -79,10 +88,13 @@ def test_ghk_overrides(capsys):
 
 
 def test_ghk_text_output(capsys):
+    what = run_json(capsys, "ghk", "--preset", "squid")["what_v"]
     code, out, _ = run(capsys, "ghk", "--preset", "squid")
-    assert code == 0
-    assert "GHK zero-current potential  V = -57.13 mV" in out
-    assert "chord-conductance potential" in out
+    assert code == 0 and "at the model's rest" in out
+    assert "GHK voltage of the leaks alone" in out and f"{what['ghk_mV']:+.2f} mV" in out
+    assert "The GHK voltage is not a weighted average of the E's" in out
+    code, out, _ = run(capsys, "ghk", "--preset", "squid", "--out", "K=20")
+    assert "GHK voltage of the leaks  V = " in out and "error" in out
 
 
 # ------------------------------------------------------------------ explain
@@ -95,7 +107,7 @@ def test_explain_json_and_text(capsys):
     assert (k["flux"], k["current"]) == ("out", "outward")
     assert "K+ leaves" in k["reason"]
     code, out, _ = run(capsys, "explain", "--preset", "lecture")
-    assert code == 0 and "GHK zero-current potential of preset lecture" in out
+    assert code == 0 and "the model's rest of preset lecture" in out and "What V is" in out
     assert "- Na+ enters" in out
 
 

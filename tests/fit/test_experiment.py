@@ -31,7 +31,7 @@ def test_points_are_log_spaced_and_ghk_values_match_the_closed_form():
 
 def test_steady_values_are_the_single_cell_steady_states():
     cell = vrest.load_cell("rpl1")
-    exp = kout_experiment(cell, k_from=3.5, k_to=20, points=2, replace="Na")
+    exp = kout_experiment(cell, k_from=3.5, k_to=20, points=2, replace="Na", model="steady")
     for k, na, v in zip(exp.K_o, exp.bath["Na"], exp.V, strict=True):
         assert na == pytest.approx(148.5 - k)  # 145 + 3.5 - K_o
         alone = vrest.steady_state(cell.with_bath(K=float(k), Na=float(na)))
@@ -88,7 +88,7 @@ def test_failed_points_are_left_out_and_listed(monkeypatch):
         return ss
 
     monkeypatch.setattr(steady, "steady_state", fail_first)
-    exp = kout_experiment("rpl1", k_from=1, k_to=10, points=3)
+    exp = kout_experiment("rpl1", k_from=1, k_to=10, points=3, model="steady")
     assert exp.V.size == 2 and exp.K_o[0] == pytest.approx(10**0.5)
     assert exp.failures == ((1.0, "no steady state found: test"),)
     assert "# left out: K_o = 1 mM: no steady state found: test" in exp.to_csv()
@@ -108,7 +108,7 @@ def test_unstable_steady_states_are_left_out_and_listed(monkeypatch):
         return dataclasses.replace(ss, jacobian=jac)
 
     monkeypatch.setattr(steady, "steady_state", unstable_first)
-    exp = kout_experiment("rpl1", k_from=1, k_to=10, points=3)
+    exp = kout_experiment("rpl1", k_from=1, k_to=10, points=3, model="steady")
     assert exp.V.size == 2 and len(exp.failures) == 1
     assert exp.failures[0][0] == 1.0 and "is unstable" in exp.failures[0][1]
 
@@ -117,7 +117,7 @@ def test_no_point_with_a_steady_state_is_an_error():
     # water, trapped anions and no pump: the cell swells without bound at every K_o
     cell = vrest.load_cell("kay2017").without("pump")
     with pytest.raises(NoSteadyStateError, match="no K_o value gave a stable steady state"):
-        kout_experiment(cell, points=3)
+        kout_experiment(cell, points=3, model="steady")
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
@@ -155,10 +155,18 @@ def test_cli_prints_csv_and_reports_failures_on_stderr(capsys, monkeypatch):
         return ss
 
     monkeypatch.setattr(steady, "steady_state", fail_last)
-    code = main(["experiment", "kout", "--preset", "rpl1", "--points", "3", "--to", "10"])
+    code = main(["experiment", "kout", "--preset", "rpl1", "--model", "steady", "--points", "3",
+                 "--to", "10"])
     out, err = capsys.readouterr()
     assert code == 0
     assert err == "vrest experiment: warning: K_o = 10 mM left out: test failure\n"
+
+
+def test_acute_read_time_must_be_positive(capsys):
+    with pytest.raises(ParameterError, match="read after: 0 s is not allowed"):
+        kout_experiment(LECTURE, points=2, read_after_s=0.0)
+    code = main(["experiment", "kout", "--preset", "lecture", "--read-after", "x"])
+    assert code == 2 and "--read-after: 'x' is not a number" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, match", [

@@ -97,7 +97,7 @@ def test_ghk_fit_with_a_fixed_junction_potential_and_with_a_free_one():
 
 def test_steady_fit_recovers_the_na_leak_and_pump_of_rpl1():
     cell = vrest.load_cell("rpl1")
-    exp = kout_experiment(cell, k_from=2, k_to=50, points=5)
+    exp = kout_experiment(cell, k_from=2, k_to=50, points=5, model="steady")
     start = cell.with_parameters({"leak.Na.P": 1e-7, "pump.i_max": 5.0})
     result = fit(Recording(exp.bath, exp.V), start, ["leak.Na.P", "pump.i_max"], model="steady")
     assert result.value("leak.Na.P") == pytest.approx(4e-8, rel=0.01)

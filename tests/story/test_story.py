@@ -250,7 +250,7 @@ def test_every_viewer_question_is_answered(lecture):
     data = lecture[1]
     keys = [q["key"] for q in data["questions"]]
     assert keys == ["what", "presets", "anions", "pump_share", "maintain", "finite_bath", "ek90",
-                    "amount", "kcc2", "calcium", "atp", "chloride"]
+                    "amount", "kcc2", "calcium", "atp", "chloride", "kout"]
     assert all(q["answer"] for q in data["questions"])
     n = {q["key"]: q["numbers"] for q in data["questions"]}
     presets = next(q for q in data["questions"] if q["key"] == "presets")
@@ -270,6 +270,14 @@ def test_every_viewer_question_is_answered(lecture):
     # the finite bath does not move the resting potential
     assert n["finite_bath"]["V_finite_mV"] == pytest.approx(n["finite_bath"]["V_infinite_mV"],
                                                             abs=1e-3)
+    # V against K_o: the acute curve rises at every step; the steady one turns at low K_o and
+    # the answer says why
+    kout = n["kout"]
+    assert kout["acute_monotonic"] and np.all(np.diff(kout["V_acute_mV"]) > 0)
+    assert kout["turn"]["V_low_mV"] > kout["turn"]["V_turn_mV"]
+    answer = " ".join(s["text"] for s in next(q for q in data["questions"]
+                                              if q["key"] == "kout")["answer"])
+    assert "The steady curve turns" in answer and "the pump" in answer
     # the resting charge: C A V / e ions, a tiny fraction of the K+
     what = n["what"]
     assert what["ions_on_membrane"] == pytest.approx(

@@ -299,8 +299,15 @@ def test_no_gradients_start(client):
     assert abs(s["E_K"][0]) < 0.01 and abs(s["E_Na"][0]) < 0.01
     # the pump builds the gradients: K+ accumulates, Na+ is pumped out, V goes negative
     assert n["K_i_end_mM"] > 3.5 and n["Na_i_end_mM"] < 145 and n["V_end_mV"] < -10
-    # charge stays balanced by the trapped anions: X = Na + K + 2 Ca - Cl of the bath
-    assert n["X_mM"] == pytest.approx(145 + 3.5 + 2 * 1.2 - 119, rel=1e-9)
+    # charge stays balanced: 'other anions' for the bath's unlisted ones (Na + K + 2 Ca - Cl),
+    # then the cell makes the rest of its own trapped anions, with K+ counter-ions
+    assert n["other_anions_start_mM"] == pytest.approx(145 + 3.5 + 2 * 1.2 - 119, rel=1e-9)
+    from vrest.model.rhs import I_X, Model
+
+    own = float(Model(vrest.load_cell("rpl1")).y0[0, I_X])
+    assert n["X_mM"] == pytest.approx(own, rel=1e-9)
+    assert n["anions_made_mM"] == pytest.approx(own - n["other_anions_start_mM"], rel=1e-9)
+    assert n["V_end_minus_rest_mV"] == pytest.approx(n["V_end_mV"] - n["V_rest_mV"])
 
 
 # ------------------------------------------------------------------ steady, explain, guide

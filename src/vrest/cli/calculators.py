@@ -7,6 +7,7 @@ No physics here: each command parses its options (vrest.cli.parsing), calls the 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from vrest.cli.output import print_json
@@ -145,11 +146,12 @@ def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "ghk",
         help="GHK resting potential of a preset, with overrides",
-        description="Reversal potentials, the GHK zero-current potential (all permeant ions,"
-        " Ca2+ included) and the chord-conductance form of it. Chord weights are the"
-        " GHK chord conductances g_i = I_i/(V - E_i) at the GHK potential V, so the"
-        " chord potential sum(w_i E_i) reproduces V: it shows V as an average of the"
-        " E_i weighted by how much each ion conducts.",
+        description="Reversal potentials and what V is at the model's rest of the preset: the"
+        " GHK voltage of the leaks alone (not a weighted average of the E's), the"
+        " zero-current potential with the pump's current (Mullins-Noda), the chord average"
+        " (the E's weighted by the leaks' conductances g_i = I_i/(V - E_i) at the operating"
+        " point V), the model's V and the lecture's permeability-weighted average with its"
+        " error. With --in/--out/--perm: the GHK voltage of the given composition.",
     )
     _add_composition(p)
     p.add_argument(
@@ -163,40 +165,84 @@ def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=_run_ghk)
 
 
+def _composition_changed(args: argparse.Namespace) -> bool:
+    return bool(args.inside or args.outside or getattr(args, "perm", None))
+
+
+def _model_rest(preset: Any, t_k: float) -> tuple[Any, Any]:
+    """The preset's cell at ``t_k`` and what V is at its steady state (vrest.what_v_at_rest);
+    (None, None) for a composition-only preset that makes no cell (e.g. no Na+ or Ca2+)."""
+    from vrest.errors import PresetError
+    from vrest.model.presets.cells import cell_from_preset
+    from vrest.solve.rest import what_v_at_rest
+
+    try:
+        cell = cell_from_preset(preset)
+    except PresetError:
+        return None, None
+    if t_k != preset.temperature_K:
+        cell = cell.with_parameters({"cell.temperature": t_k - 273.15})
+    what, _ = what_v_at_rest(cell)
+    return cell, what
+
+
+def _rest_permeability(cell: Any) -> dict[str, float]:
+    """The cell's GHK leak permeabilities relative to P_K (absolute when it has no K+ leak)."""
+    from vrest.model.mechanisms import GHKLeak
+
+    perm: dict[str, float] = {}
+    for m in cell.mechanisms:
+        if isinstance(m, GHKLeak):
+            perm[m.ion] = perm.get(m.ion, 0.0) + m.P * m.scale
+    ref = perm.get("K", 0.0) or 1.0
+    return {ion: p / ref for ion, p in perm.items()}
+
+
 def _run_ghk(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
     from vrest.errors import ParameterError
     from vrest.model.explain import resting_summary
 
     preset, inside, outside, t_k = _composition(args)
-    perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
+    cell, what = (None, None) if _composition_changed(args) else _model_rest(preset, t_k)
+    if what is None:
+        perm = {**preset.permeability, **parsing.parse_permeabilities(args.perm, "--perm")}
+    else:
+        inside, outside, perm = what.inside_mM, what.outside_mM, _rest_permeability(cell)
     if not perm:
         raise ParameterError(
             f"--perm: preset {preset.name} has no permeabilities;"
             f" give them, e.g. --perm K=1,Na=0.04,Cl=0.45"
         )
-    summary = resting_summary(perm, inside, outside, t_k)
+    summary = resting_summary(perm, inside, outside, t_k, None if what is None else what.V_mV)
+    where = "the given composition" if what is None else "the model's rest"
     if args.json:
-        print_json({"preset": preset.name, **summary.to_dict()})
+        print_json({"preset": preset.name, "composition": where, **summary.to_dict(),
+                    "what_v": None if what is None else what.to_dict()})
         return 0
-    print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}")
+    print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}; at {where}")
     rows = [
         [
             ion,
-            f"{summary.inside_mM[ion]:g}",
-            f"{summary.outside_mM[ion]:g}",
-            f"{perm.get(ion, 0.0):g}",
+            f"{summary.inside_mM[ion]:.4g}",
+            f"{summary.outside_mM[ion]:.4g}",
+            f"{perm.get(ion, 0.0):.4g}",
             f"{e:+.2f}",
             f"{summary.chord_weights[ion]:.4f}" if ion in summary.chord_weights else "-",
         ]
         for ion, e in summary.E_mV.items()
     ]
     print(_table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
-    print(f"GHK zero-current potential  V = {summary.V_mV:+.2f} mV")
-    print(
-        f"chord-conductance potential   = {summary.chord_mV:+.2f} mV"
-        f"  (sum of weight x E; weights g_i = I_i/(V - E_i) at V)"
-    )
+    if what is not None:
+        print(f"What V is (chord weights: the leaks' conductances at V = {what.V_mV:+.2f} mV):")
+        for line in what.lines():
+            print(f"  {line}")
+        print(what.to_dict()["wording"])
+        return 0
+    print(f"GHK voltage of the leaks  V = {summary.V_mV:+.2f} mV  (the given composition; the"
+          f" model's rest is shown without --in/--out/--perm, for a preset that makes a cell)")
+    print(f"the lecture's permeability-weighted average of the E's = {summary.lecture_mV:+.2f} mV"
+          f"  (approximation; error {summary.lecture_mV - summary.V_mV:+.2f} mV against GHK)")
     return 0
 
 
@@ -213,7 +259,8 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     )
     _add_composition(p)
     p.add_argument(
-        "--vm", metavar="MV", help="membrane potential in mV (default: the GHK potential)"
+        "--vm", metavar="MV", help="membrane potential in mV (default: the model's V at rest;"
+        " with --in/--out: the GHK voltage of that composition)"
     )
     _add_json(p)
     p.set_defaults(func=_run_explain)
@@ -225,9 +272,16 @@ def _run_explain(args: argparse.Namespace) -> int:
 
     preset, inside, outside, t_k = _composition(args)
     v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
-    result = explain(inside, outside, t_k, v, preset.permeability, preset.name)
+    _, what = (None, None) if _composition_changed(args) else _model_rest(preset, t_k)
+    if what is None:
+        result = explain(inside, outside, t_k, v, preset.permeability, preset.name)
+    else:
+        result = explain(what.inside_mM, what.outside_mM, t_k,
+                         what.V_mV if v is None else v, None, preset.name)
+        if v is None:
+            result = dataclasses.replace(result, V_origin=f"the model's rest of preset {preset.name}")
     if args.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "what_v": None if what is None else what.to_dict()})
         return 0
     print(f"{preset.name}: {_temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
     rows = [
@@ -251,6 +305,10 @@ def _run_explain(args: argparse.Namespace) -> int:
     print("(electrical and concentration: work in kJ/mol done on ions moving out; + pushes out)")
     for r in result.ions:
         print(f"- {r.reason}")
+    if what is not None:
+        print("What V is, at the model's rest:")
+        for line in what.lines():
+            print(f"  {line}")
     return 0
 
 

@@ -189,8 +189,12 @@ def _add_experiment(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
     k = kinds.add_parser(
         "kout", help="V against bath K+ (log-spaced), as CSV that `vrest fit` reads",
-        description="The resting V at each K_o (steady state of the cell model, or the GHK "
-                    "potential with --model ghk), with optional Gaussian measurement noise.")
+        description="V at each K_o, as in a lab: by default the ACUTE response (the cell model"
+                    " from its control steady state, V read --read-after s after the bath change,"
+                    " the inside as it was, as Hodgkin and Katz read it within minutes); with"
+                    " --model steady the STEADY response (hours: the inside re-equilibrates; where"
+                    " that curve turns at low K_o the output says so and why); with --model ghk"
+                    " the GHK potential. Optional Gaussian measurement noise.")
     _common(k)
     k.add_argument("--from", dest="k_from", default="1", help="lowest K_o, mM (default 1)")
     k.add_argument("--to", dest="k_to", default="100", help="highest K_o, mM (default 100)")
@@ -199,8 +203,11 @@ def _add_experiment(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     k.add_argument("--seed", default=None, help="random seed (default: drawn and recorded)")
     k.add_argument("--replace", choices=("Na",),
                    help="isosmotic bath: lower Na_o as much as K_o is raised")
-    k.add_argument("--model", default="steady", choices=("steady", "ghk"),
-                   help="steady: the cell model (default); ghk: the closed-form GHK potential")
+    k.add_argument("--model", default="acute", choices=("acute", "steady", "ghk"),
+                   help="acute: V minutes after the change (default); steady: the cell's steady"
+                   " states (hours); ghk: the closed-form GHK potential")
+    k.add_argument("--read-after", default="120", metavar="S",
+                   help="acute: when V is read after the bath change, s (default 120)")
     k.add_argument("--out", metavar="FILE.csv", help="write the CSV here (default: print it)")
     k.set_defaults(func=run_experiment)
     p.set_defaults(func=_experiment_help(p))
@@ -226,12 +233,16 @@ def run_experiment(args: argparse.Namespace) -> int:
                           k_to=parse_number(args.k_to, "--to", "mM"), points=points,
                           noise_mV=parse_number(args.noise, "--noise", "mV"),
                           seed=None if seed is None else int(seed), replace=args.replace,
-                          model=args.model)
+                          model=args.model,
+                          read_after_s=parse_number(args.read_after, "--read-after", "s"))
     for k_o, why in exp.failures:
         print(f"vrest experiment: warning: K_o = {k_o:.6g} mM left out: {why}", file=sys.stderr)
+    if exp.turn_text and args.out:
+        print(exp.turn_text)
     if args.out:
         exp.write_csv(args.out)
-        print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(exp.header()[1:])})")
+        how = [line for line in exp.header()[1:] if line != exp.turn_text]
+        print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(how)})")
     else:
         print(exp.to_csv(), end="")
     return 0

@@ -80,8 +80,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.plot:
         tc.plot(args.plot)
     summary = tc.summary()
+    what = _what_v_at_end(cell, protocol, tc)
     summary.update({"preset": args.preset, "protocol": protocol.name, "points": int(tc.t.size),
-                    "events": [{"t_s": t, "label": label} for t, label in tc.events]})
+                    "events": [{"t_s": t, "label": label} for t, label in tc.events],
+                    "what_v": what.to_dict()})
     if args.json:
         _dump(summary)
         return 0
@@ -96,10 +98,22 @@ def run_simulate(args: argparse.Namespace) -> int:
     print(f"end: V = {summary['V_mV']:.3f} mV; " + ", ".join(
         f"{ion}_i = {c:.4g} mM" for ion, c in summary["inside_mM"].items()))
     print("     " + ", ".join(f"E_{ion} = {e:.2f} mV" for ion, e in summary["E_mV"].items()))
+    print("what V is at the end (the concentrations and V of the last time point):")
+    for line in what.lines():
+        print(f"  {line}")
     for path, what in ((args.csv, "table"), (args.plot, "figure")):
         if path:
             print(f"wrote {what}: {path}")
     return 0
+
+
+def _what_v_at_end(cell: Any, protocol: Any, tc: Any) -> Any:
+    """What V is at the last time point, with the mechanisms of the protocol's last segment."""
+    from vrest.model.protocol import segments
+    from vrest.model.what_v import what_v_is
+
+    end_cell = segments(cell, protocol, float(tc.t[-1]))[-1].cell
+    return what_v_is(end_cell, tc.y[-1, 0])
 
 
 def _write_csv(tc: Any, path: str) -> None:
@@ -124,12 +138,13 @@ def _write_csv(tc: Any, path: str) -> None:
 
 def run_steady(args: argparse.Namespace) -> int:
     """Find and report the steady state."""
-    from vrest.solve.steady import steady_state
+    from vrest.solve.rest import what_v_at_rest
 
     cell = load_cell_with_settings(args)
-    ss = steady_state(cell)
+    what, ss = what_v_at_rest(cell)
     out = ss.summary()
     out["preset"] = args.preset
+    out["what_v"] = what.to_dict()
     if args.json:
         _dump(out)
         return 0
@@ -144,6 +159,9 @@ def run_steady(args: argparse.Namespace) -> int:
               f"{out['outside_mM'][ion]:8.4g} mM, E = {out['E_mV'][ion]:8.2f} mV")
     for name, current in out["current_pA"].items():
         print(f"  current {name:<14} {current:10.4g} pA")
+    print("  what V is:")
+    for line in what.lines():
+        print(f"    {line}")
     return 0
 
 

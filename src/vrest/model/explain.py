@@ -83,11 +83,14 @@ class Explanation:
 
 @dataclass(frozen=True)
 class RestingSummary:
-    """Reversal potentials, the GHK zero-current potential and its chord-conductance form.
+    """Reversal potentials, the GHK voltage of the leaks and two averages of the E's.
 
-    ``chord_weights`` are g_i / sum g with g_i = I_i / (V - E_i) the GHK chord conductance of
-    each permeant ion at the GHK potential V; ``chord_mV`` = sum w_i E_i, which equals V by
-    construction (sum g_i (V - E_i) = sum I_i = 0): it shows V as a weighted average of the E_i.
+    ``V_mV`` is the GHK zero-current potential (not a weighted average of the E's).
+    ``chord_weights`` are g_i / sum g with g_i = I_i / (V_op - E_i) the GHK chord conductance of
+    each permeant ion at the operating point ``V_op_mV`` (the model's V when given, else the GHK
+    voltage); ``chord_mV`` = sum w_i E_i (at V_op = GHK it equals the GHK voltage, since
+    sum g_i (V - E_i) = sum I_i = 0). ``lecture_mV`` is the lecture's permeability-weighted
+    average sum P_i E_i / sum P_i, an approximation.
     """
 
     temperature_K: float
@@ -98,6 +101,8 @@ class RestingSummary:
     V_mV: float
     chord_mV: float
     chord_weights: dict[str, float]
+    V_op_mV: float
+    lecture_mV: float
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -247,16 +252,21 @@ def resting_summary(
     inside_mM: Mapping[str, float],
     outside_mM: Mapping[str, float],
     temperature_K: float,
+    v_op_mV: float | None = None,
 ) -> RestingSummary:
-    """Reversal potentials, GHK zero-current potential and chord weights (see RestingSummary)."""
+    """Reversal potentials, GHK voltage, chord weights at ``v_op_mV`` (default: the GHK
+    voltage) and the lecture's permeability-weighted average (see RestingSummary)."""
     inside, outside = _canonical(inside_mM), _canonical(outside_mM)
     perm = _canonical(permeability)
     v = float(eq.zero_current_potential(perm, inside, outside, temperature_K))
+    v_op = v if v_op_mV is None else float(v_op_mV)
     e_all = eq.reversal_potentials(inside, outside, temperature_K)
-    g = eq.ghk_chord_conductances(perm, inside, outside, v, temperature_K)
+    g = eq.ghk_chord_conductances(perm, inside, outside, v_op, temperature_K)
     total = float(sum(np.asarray(x) for x in g.values()))
     weights = {k: float(x) / total for k, x in g.items()}
     chord = float(eq.chord_potential(g, {k: e_all[k] for k in g}))
+    permeant = {k: p for k, p in perm.items() if p > 0}
+    lecture = float(sum(p * e_all[k] for k, p in permeant.items()) / sum(permeant.values()))
     order = [i.name for i in _ions.STANDARD]
     return RestingSummary(
         float(temperature_K),
@@ -267,4 +277,6 @@ def resting_summary(
         v,
         chord,
         {k: weights[k] for k in order if k in weights},
+        v_op,
+        lecture,
     )

@@ -15,14 +15,24 @@ def _a_what(q: Quote) -> list[dict[str, Any]]:
         f"{q('ions_on_membrane', 'count')} ions' worth of charge on the membrane, "
         f"{q('fraction_of_K', 'pct')} of the cell's K+: the potential is a thin layer of charge at "
         "the membrane, not a change of the bulk concentrations.")]
-    if q.get("K_leak_pA") is not None and q.get("Na_leak_pA") is not None and \
-            q.get("pump_pA") is not None:
+    currents = q.get("currents_pA") or {}
+    if len(currents) > 1:
+        parts = [f"{_current_name(name)} {q(f'currents_pA/{name}', 'sig3')} pA" for name in currents]
+        pump = (f"; the pump burns {q('atp_per_s', 'count')} ATP/s to keep the gradients that "
+                "drive the leaks" if q.get("pump_pA") is not None else "")
         out.append(q.say(
-            f"It stays because the currents cancel: K+ leaks out ({q('K_leak_pA', 'sig3')} pA), Na+ "
-            f"leaks in ({q('Na_leak_pA', 'sig3')} pA) and the pump ({q('pump_pA', 'sig3')} pA), "
-            f"burning {q('atp_per_s', 'count')} ATP/s, keeps the gradients that drive them; the net "
-            f"current is {q('net_current_pA', 'sig2')} pA."))
+            "It stays because every current across the membrane cancels (outward +): "
+            f"{', '.join(parts)}{pump}; the net current is {q('net_current_pA', 'sig2')} pA."))
     return out
+
+
+_CURRENT_NAMES = {"leak.K": "K+ leak", "leak.Na": "Na+ leak", "leak.Cl": "Cl- leak",
+                  "leak.Ca": "Ca2+ leak", "pump": "Na+/K+ pump", "kcc2": "KCC2", "ncx": "NCX",
+                  "nkcc1": "NKCC1", "pmca": "PMCA"}
+
+
+def _current_name(name: str) -> str:
+    return _CURRENT_NAMES.get(name, name)
 
 
 def _a_presets(q: Quote) -> list[dict[str, Any]]:
@@ -205,10 +215,49 @@ def _a_chloride(q: Quote) -> list[dict[str, Any]]:
     return out
 
 
+def _a_kout(q: Quote) -> list[dict[str, Any]]:
+    rises = "rises at every step" if q.get("acute_monotonic") else "does not rise at every step"
+    out = [q.say(
+        f"Read {q('read_after_s', 'time')} after the bath changes (the acute response, as Hodgkin "
+        f"and Katz read it within minutes), V {rises} of K_o: {q('V_acute_mV/0')} mV at "
+        f"{q('K_o_mM/0', 'sig2')} mM, {q('V_acute_mV/8')} mV at {q('K_o_mM/8', 'sig3')} mM, "
+        f"{q('slope_top_mV', 'sig3')} mV per tenfold at the top, approaching the Nernst slope "
+        f"({q('nernst_slope_mV', 'sig3')} mV) as the K+ leak dominates the other currents.")]
+    if q.get("V_steady_mV/8") is not None:
+        out.append(q.say(
+            f"Left for hours (the steady response: the inside re-equilibrates), V is "
+            f"{q('V_steady_mV/8')} mV at {q('K_o_mM/8', 'sig3')} mM and "
+            + (f"{q('V_steady_mV/0')} mV at {q('K_o_mM/0', 'sig2')} mM."
+               if q.get("V_steady_mV/0") is not None else
+               f"has no stable state at {q('K_o_mM/0', 'sig2')} mM.")))
+    if q.get("turn"):
+        out.append(_turn_sentence(q))
+    return out
+
+
+def _turn_sentence(q: Quote) -> dict[str, Any]:
+    """The steady curve's turn and why (the numbers of vrest.solve.kout.turn)."""
+    rel = q.get("turn").get("pump_low_rel")
+    slows = rel is not None and rel < 1.0
+    pump = (f"the pump slows (it runs at {q('turn/pump_low_rel', 'pct')} of its control current)"
+            if slows else "each pump holds less K+ and keeps up only because Na+ inside has "
+            "risen" + (f" (it runs at {q('turn/pump_low_rel', 'pct')} of its control current)"
+                       if rel is not None else ""))
+    return q.say(
+        f"The steady curve turns: below K_o = {q('turn/K_o_turn_mM', 'sig3')} mM V depolarises "
+        f"again as K_o falls ({q('turn/V_low_mV')} mV at {q('turn/K_o_low_mM', 'sig2')} mM against "
+        f"{q('turn/V_turn_mV')} mV). Why: the pump's K+ sites face the bath, so at low K_o {pump}; "
+        f"over hours the inside loses K+ ({q('turn/K_i_low_mM', 'sig3')} mM against "
+        f"{q('turn/K_i_mM_control', 'sig3')} mM) and gains Na+ ({q('turn/Na_i_low_mM', 'sig3')} "
+        f"against {q('turn/Na_i_mM_control', 'sig3')} mM), and E_K and V follow. The acute curve "
+        "has no such turn: the inside has not changed yet.")
+
+
 ANSWERS: dict[str, Callable[[Quote], list[dict[str, Any]]]] = {
     "what": _a_what, "presets": _a_presets, "anions": _a_anions, "pump_share": _a_pump_share,
     "maintain": _a_maintain, "finite_bath": _a_finite, "amount": _a_amount, "ek90": _a_ek90,
     "kcc2": _a_kcc2, "calcium": _a_calcium, "atp": _a_atp, "chloride": _a_chloride,
+    "kout": _a_kout,
 }
 
 

@@ -4,7 +4,7 @@ and the numbers it reads off a state: potentials, concentrations, fluxes, what m
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,8 @@ import numpy as np
 from vrest.model.cell import Cell
 from vrest.model.mechanisms import GHKLeak, Mechanism, NaKPump, OhmicLeak, Transporter, Water
 from vrest.model.mechanisms.base import Z_IONS
-from vrest.model.rhs import I_V, Model
+from vrest.model.rhs import Model
+from vrest.model.what_v import what_v_is, zero_current_mV
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A
 from vrest.physics.geometry import Geometry
@@ -115,77 +116,28 @@ def moved_amounts(ctx: Context, model: Model, y0: FloatArray, y1: FloatArray) ->
                   "fraction": float(abs(delta[i]) / y0[i])} for i, ion in enumerate(IONS)}
 
 
-def zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float | None:
-    """V (mV) at which the currents of mechanisms ``names`` sum to zero, at y's concentrations."""
-    names = [n for n in names if n != "anion_source"]
-    if not names:
-        return None
-    s, _ = model.membrane_state(y[None])
-    factor = float(s.area[0] / model.area0[0])
-
-    def total(v_mv: float) -> float:
-        yy = y.copy()
-        yy[I_V] = v_mv * factor
-        fluxes = model.observe(yy[None]).fluxes
-        return float(sum(fluxes[n][0, :4] @ Z_IONS for n in names))
-
-    lo, hi = total(-400.0), total(400.0)
-    if not (lo < 0.0 < hi):
-        return None
-    from scipy.optimize import brentq  # lazy: `vrest --help` should not load scipy
-
-    return float(brentq(total, -400.0, 400.0, xtol=1e-10))
-
-
-def _leak_weights(cell: Cell, state: dict[str, Any]) -> tuple[dict[str, float], dict[str, float], str]:
-    """Per leaking ion: the lecture's weights (permeability, or g for ohmic leaks) and the
-    chord conductances at V (mS/cm^2)."""
-    perm, chord = {}, {}
-    kinds = set()
-    for m in cell.mechanisms:
-        if isinstance(m, GHKLeak):
-            kinds.add("permeability")
-            p = m.P * m.scale
-            perm[m.ion] = p
-            ion_z = Z_IONS[IONS.index(m.ion)]
-            chord[m.ion] = float(eq.ghk_chord_conductance(
-                p, ion_z, state["inside_mM"][m.ion], state["outside_mM"][m.ion], state["V_mV"],
-                state["temperature_K"]))
-        elif isinstance(m, OhmicLeak):
-            kinds.add("conductance")
-            perm[m.ion] = chord[m.ion] = m.g * m.scale
-    return perm, chord, "permeability" if kinds == {"permeability"} else "conductance"
-
-
-def _average(weights: Mapping[str, float], e: Mapping[str, float]) -> float | None:
-    """sum w_i E_i / sum w_i (mV), None without weights."""
-    total = sum(weights.values())
-    return float(sum(w * e[i] for i, w in weights.items()) / total) if total > 0 else None
-
-
 def analysis(ctx: Context, cell: Cell, y: FloatArray) -> dict[str, Any]:
-    """The numbers that settle the disputed claims, for one state of ``cell``."""
-    model = Model(cell)
-    state = {**state_numbers(model, y), "temperature_K": ctx.temperature_K}
+    """The numbers that settle the disputed claims, for one state of ``cell``: what V is
+    (:func:`vrest.model.what_v.what_v_is`, the same numbers every face shows) and the pump's
+    direct share."""
     leaks = [m.name for m in cell.mechanisms if isinstance(m, GHKLeak | OhmicLeak)]
     if not leaks:
         return {}
-    out: dict[str, Any] = {"V_mV": state["V_mV"], "V_leaks_mV": zero_current_mV(model, y, leaks)}
+    model = Model(cell)
+    what = what_v_is(cell, y)
+    out: dict[str, Any] = {"V_mV": what.V_mV, "V_leaks_mV": what.ghk_mV,
+                           "what_v": what.to_dict()}
     pumps = [m.name for m in cell.mechanisms if isinstance(m, NaKPump)]
     if pumps:
         rest = [n for n in model.mechanism_names() if n not in pumps]
         v_np = zero_current_mV(model, y, rest)
         out["V_no_pump_mV"] = v_np
-        out["pump_share_mV"] = None if v_np is None else state["V_mV"] - v_np
-    perm, chord, kind = _leak_weights(cell, state)
-    e = state["E_mV"]
-    out["weighted_by"] = kind
-    out["weights"] = {i: w / sum(perm.values()) for i, w in perm.items()}
-    out["weighted_average_mV"] = _average(perm, e)
-    out["chord_weights"] = {i: g / sum(chord.values()) for i, g in chord.items()}
-    out["chord_mV"] = _average(chord, e)
-    if kind == "permeability" and set(perm) == {"K", "Na"} and pumps and \
-            {m.name for m in cell.mechanisms} == set(leaks) | set(pumps):
-        out["mullins_noda_mV"] = float(eq.mullins_noda(
-            perm, state["inside_mM"], state["outside_mM"], ctx.temperature_K, 1.5))
+        out["pump_share_mV"] = None if v_np is None else what.V_mV - v_np
+    out["weighted_by"] = what.lecture_weighted_by
+    out["weights"] = what.lecture_weights
+    out["weighted_average_mV"] = what.lecture_average_mV
+    out["chord_weights"] = what.chord_weights
+    out["chord_mV"] = what.chord_mV
+    if what.mullins_noda_mV is not None:
+        out["mullins_noda_mV"] = what.mullins_noda_mV
     return out

@@ -18,6 +18,7 @@ from vrest.model.presets.cells import cell_from_preset
 from vrest.model.rhs import I_V, Model
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, F, R
+from vrest.solve.kout import kout_curve, turn_text
 from vrest.solve.simulate import simulate
 from vrest.solve.steady import steady_state
 from vrest.story.context import Context, context_geometry
@@ -281,7 +282,28 @@ def _q_what(ctx: Context, real: Step) -> dict[str, Any]:
                "net_current_pA": net, "gross_current_pA": gross, "atp_per_s": real.atp_per_s,
                "K_leak_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["leak.K"])), None),
                "Na_leak_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["leak.Na"])), None),
-               "pump_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["pump"])), None)})
+               "pump_pA": next((v for k, v in real.currents_pA.items() if k in ctx.names(["pump"])), None),
+               "currents_pA": {k: v for k, v in real.currents_pA.items() if v != 0.0}})
+
+
+def _q_kout(ctx: Context) -> dict[str, Any]:
+    """V against K_o as in a lab: acute (read minutes after the change) and steady (hours)."""
+    ks = np.geomspace(1.0, 100.0, 9)
+    bath = {ion: np.full(ks.shape, float(getattr(ctx.cell.bath, ion))) for ion in IONS}
+    bath["K"] = ks
+    acute = kout_curve(ctx.cell, bath, "acute")
+    steady = kout_curve(ctx.cell, bath, "steady")
+    top = float((acute.V[-1] - acute.V[-2]) / np.log10(ks[-1] / ks[-2]))
+    return _q("kout", "What does K+ outside do to V, as Hodgkin and Katz measured it?",
+              {"K_o_mM": ks.tolist(), "V_acute_mV": acute.V.tolist(),
+               "V_steady_mV": [None if not ok else float(v)
+                               for v, ok in zip(steady.V, steady.ok, strict=True)],
+               "read_after_s": acute.read_after_s, "acute_label": acute.label,
+               "steady_label": steady.label, "slope_top_mV": top,
+               "nernst_slope_mV": float(eq.nernst_slope(ctx.temperature_K)),
+               "acute_monotonic": bool(np.all(np.diff(acute.V) > 0)),
+               "turn": steady.turn, "turn_text": None if steady.turn is None else
+               turn_text(steady.turn)})
 
 
 def answer_questions(ctx: Context, steps: Sequence[Step], real: Step) -> list[dict[str, Any]]:
@@ -290,4 +312,4 @@ def answer_questions(ctx: Context, steps: Sequence[Step], real: Step) -> list[di
     return [_q_what(ctx, real), _q_presets(), _q_anions(steps), _q_pump_share(real),
             _q_maintain(ctx, steps, real, block), _q_finite_bath(ctx, real, block),
             _q_ek90(ctx, real), _q_amount(ctx, real), _q_kcc2(ctx, real), _q_calcium(ctx, real),
-            _q_atp(ctx, real, block), _q_chloride(ctx, steps)]
+            _q_atp(ctx, real, block), _q_chloride(ctx, steps), _q_kout(ctx)]

@@ -12,12 +12,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import ParameterError
+from vrest.solve.buildup import ANION_TIME_S
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
 DEFAULT_PRESET = "lecture"
 
-ANION_TIME_S = 3600.0  # s over which the cell makes its anions (only the amount matters)
 V_TOL_MV = 0.1  # settled: V within this of its end value ...
 C_TOL = 0.01  # ... and every inside concentration within 1 % of its end value
 END_TOL_MV = 0.01  # a run has reached its steady state when V is this close to it
@@ -121,6 +121,7 @@ class Story:
     steps: list[Step]
     real: Step
     questions: list[dict[str, Any]]
+    what_v: dict[str, Any] = field(default_factory=dict)  # what V is at the model's rest
 
     def step(self, key: str) -> Step:
         """The step called ``key`` ('0', '1a', '1b', '2', ... '8', 'real')."""
@@ -138,7 +139,7 @@ class Story:
             "preset": self.preset, "title": self.title, "temperature_C": self.temperature_C,
             "cell": self.cell, "mechanisms": self.mechanisms, "lecture_numbers": dict(LECTURE),
             "steps": [s.to_dict(points) for s in self.steps], "real": self.real.to_dict(points),
-            "questions": self.questions,
+            "questions": self.questions, "what_v": self.what_v,
             "settings": {"anion_time_s": ANION_TIME_S, "settle_V_mV": V_TOL_MV,
                          "settle_c_rel": C_TOL, "block_time_s": BLOCK_TIME_S,
                          "body_bath_ratio": BODY_BATH_RATIO, "dish_mL": DISH_ML},

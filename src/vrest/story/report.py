@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from vrest.model.what_v import LABELS
 from vrest.story.quote import FORMATS, ION_LABEL
 
 IONS = ("Na", "K", "Cl", "Ca")
@@ -92,12 +93,14 @@ def disputed_rows(step: dict[str, Any]) -> list[list[str]]:
     an = step["analysis"]
     if not an:
         return []
-    rows = [["model V", _fmt(an.get("V_mV"))],
-            ["GHK value of the leaks", _fmt(an.get("V_leaks_mV"))],
-            [f"E's averaged by {an.get('weighted_by', '')}", _fmt(an.get("weighted_average_mV"))],
-            ["E's averaged by chord conductance", _fmt(an.get("chord_mV"))]]
-    if "mullins_noda_mV" in an:
-        rows.append(["Mullins-Noda (GHK with the pump's 3:2)", _fmt(an["mullins_noda_mV"])])
+    wv = an.get("what_v") or {}
+    rows = [[LABELS["V_mV"], _fmt(an.get("V_mV"))],
+            [LABELS["ghk_mV"], _fmt(an.get("V_leaks_mV"))]]
+    if wv.get("with_pump_mV") is not None:
+        rows.append([wv["with_pump_label"], _fmt(wv["with_pump_mV"])])
+    rows += [[LABELS["chord_mV"], _fmt(an.get("chord_mV"))],
+             [f"{LABELS['lecture_average_mV']} (by {an.get('weighted_by', '')}; an approximation)",
+              _fmt(an.get("weighted_average_mV"))]]
     if "pump_share_mV" in an:
         rows.append(["pump's direct electrogenic share", _fmt(an["pump_share_mV"])])
     return rows

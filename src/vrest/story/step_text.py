@@ -48,9 +48,32 @@ def _ions_list(q: Quote, where: str) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _same(q: Quote, ion: str) -> bool:
+    c_in, c_out = q.get(f"end/inside_mM/{ion}"), q.get(f"end/outside_mM/{ion}")
+    return abs(c_in - c_out) <= 1e-9 * max(abs(c_in), abs(c_out))
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _s0(q: Quote) -> list[dict[str, Any]]:
-    out = [q.say(f"Inside and outside hold the same {_ions_list(q, 'end')}, so every E is "
-                 f"{q('end/E_mV/K')} mV and V = {q('end/V_mV')} mV.")]
+    same = [i for i in ION_LABEL if _same(q, i)]
+    differ = [i for i in ION_LABEL if i not in same]
+    if not differ:
+        out = [q.say(f"Inside and outside hold the same {_ions_list(q, 'end')}, so every E is "
+                     f"{q('end/E_mV/K')} mV and V = {q('end/V_mV')} mV.")]
+    else:
+        diffs = _join([f"{ION_LABEL[i]} ({q(f'end/inside_mM/{i}', 'sig3')} mM inside, "
+                       f"{q(f'end/outside_mM/{i}', 'sig3')} mM outside, E_{i} = "
+                       f"{q(f'end/E_mV/{i}')} mV)" for i in differ])
+        same_text = (f"{_join([ION_LABEL[i] for i in same])} are the same inside and out "
+                     f"(E = {q(f'end/E_mV/{same[0]}')} mV); " if same else "")
+        out = [q.say(
+            f"The cell starts with {_ions_list(q, 'end')} inside: {same_text}{diffs} "
+            f"cannot be, because the bath's listed anions exceed its cations by "
+            f"{q('extra/bath_charge_gap_mM', 'abs2')} mM (its other cations, such as Mg2+, are "
+            f"not modelled) and the start must be neutral. V = {q('end/V_mV')} mV.")]
     if q.get("extra/bath_charge_gap_mM") > 0:
         out.append(q.say(
             f"The bath's listed ions carry {q('extra/bath_charge_gap_mM', 'sig3')} mM more positive "
@@ -225,22 +248,30 @@ def _disputed(q: Quote) -> list[dict[str, Any]]:
             f"{an['weighted_by']} give {q('analysis/weighted_average_mV')} mV, by conductance "
             f"{q('analysis/chord_mV')} mV; {q('atp_per_s', 'count')} ATP/s.")]
     out = []
-    if an.get("pump_share_mV") is not None:
-        mn = (f"; with the pump's 3:2 ratio (Mullins-Noda) {q('analysis/mullins_noda_mV')} mV"
-              if "mullins_noda_mV" in an else "")
+    wv = an.get("what_v") or {}
+    if wv.get("with_pump_mV") is not None:
         out.append(q.say(
-            f"The leaks alone would rest at the GHK value {q('analysis/V_leaks_mV')} mV{mn}; the "
-            f"pump's direct electrogenic share is {q('analysis/pump_share_mV')} mV (the lecture: "
+            f"The leaks alone would rest at their GHK voltage {q('analysis/V_leaks_mV')} mV; with "
+            f"the pump's current ({q('analysis/what_v/with_pump_label', 'text')}) the "
+            "zero-current potential is "
+            f"{q('analysis/what_v/with_pump_mV')} mV, and the model's V is "
+            f"{q('analysis/what_v/V_mV')} mV."))
+    if an.get("pump_share_mV") is not None:
+        out.append(q.say(
+            f"The pump's direct electrogenic share is {q('analysis/pump_share_mV')} mV (the lecture: "
             f"{q('/lecture_numbers/pump_share_lo_mV', 'sig2')} to "
             f"{q('/lecture_numbers/pump_share_hi_mV', 'sig2')} mV; a commenter: "
             f"{q('/lecture_numbers/comment_pump_share_lo_mV', 'sig2')} to "
             f"{q('/lecture_numbers/comment_pump_share_hi_mV', 'sig2')} mV)."))
-    if len(an.get("weights", {})) > 1:
+    if len(an.get("weights", {})) > 1 and wv.get("chord_mV") is not None:
         out.append(q.say(
-            f"Averaging the E's weighted by {an['weighted_by']} (the lecture's words) gives "
-            f"{q('analysis/weighted_average_mV')} mV, weighted by the actual (chord) conductances "
-            f"{q('analysis/chord_mV')} mV: V is a conductance-weighted average, and a channel's "
-            "conductance depends on the concentrations, not only on its permeability."))
+            "The GHK voltage is not a weighted average of the E's; the chord formula is: the E's "
+            "weighted by the leaks' conductances at the operating point give "
+            f"{q('analysis/chord_mV')} mV, and the other currents shift V from it by "
+            f"{q('analysis/what_v/nonleak_shift_mV', 'sig2')} mV. The lecture's average weighted by "
+            f"{an['weighted_by']} gives {q('analysis/weighted_average_mV')} mV, an approximation "
+            f"off by {q('analysis/what_v/lecture_error_mV', 'sig2')} mV: a channel's conductance "
+            "depends on the concentrations and on V, not only on its permeability."))
     if q.get("atp_per_s") > 0:
         out.append(q.say(f"ATP used: {q('atp_per_s', 'count')} molecules per second."))
     return out

@@ -36,21 +36,22 @@ import dataclasses
 import math
 from typing import Any
 
-from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.mechanisms import AnionSource, NaKPump
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.presets import loader as presets
 from vrest.model.presets.cells import cell_from_preset
-from vrest.model.protocol import Event, Protocol
-from vrest.model.rhs import I_X, Model
+from vrest.model.rhs import Model
 from vrest.physics import equations as eq
 from vrest.physics.constants import E_CHARGE, N_A, ZERO_C, F
+from vrest.solve.buildup import no_gradients
+from vrest.solve.rest import what_v_at_rest
 from vrest.solve.simulate import simulate
 from vrest.story.context import (
     CHAIN,
     GROUP_NAMES,
     Context,
+    analysis,
     context_geometry,
     make_context,
     state_numbers,
@@ -73,24 +74,14 @@ from vrest.story.runs import (
 def _step0(ctx: Context) -> tuple[Step, FloatArray, float]:
     """Equal concentrations inside and out, V = 0. Returns the step, its state and the amount
     of trapped anions (mM) the cell must make in step 1b."""
-    bath = ctx.cell.bath
-    x_final = float(Model(ctx.cell).y0[0, I_X])
-    zx = abs(ctx.z_x)
-    cations = bath.Na + bath.K + 2.0 * bath.Ca
-    gap = cations - bath.Cl  # charge of the bath's unlisted anions, mM
-    x0 = min(max(gap / zx, 0.0), x_final)
-    cl0 = cations - zx * x0
-    if cl0 <= 0:
-        raise ParameterError(f"preset {ctx.cell.name}: cannot make step 0 neutral; the bath's "
-                             f"anions exceed its cations by {-gap:g} mM")
-    cell0 = ctx.bare.with_parameters({"inside.Na": bath.Na, "inside.K": bath.K, "inside.Ca": bath.Ca,
-                                      "inside.Cl": cl0, "inside.X": x0})
-    y0 = Model(cell0).y0[0]
+    start = no_gradients(ctx.cell)
+    y0 = start.y0
     tc = simulate(ctx.bare, t_end=1.0, t_eval=output_times(1.0), y0=y0)
-    extra = {"other_anions_mM": x0, "bath_charge_gap_mM": gap, "Cl_inside_mM": cl0,
-             "anions_final_mM": x_final}
+    extra = {"other_anions_mM": start.other_anions_mM,
+             "bath_charge_gap_mM": start.bath_charge_gap_mM, "Cl_inside_mM": start.Cl_inside_mM,
+             "anions_final_mM": start.anions_final_mM}
     step = make_step(ctx, "0", "No gradients", ctx.bare, y0, tc, extra=extra)
-    return step, y0, x_final - x0
+    return step, y0, start.anions_made_mM
 
 
 def _step1a(ctx: Context, y0: FloatArray, made_mM: float) -> Step:
@@ -233,14 +224,14 @@ def _chain(ctx: Context, y: FloatArray) -> list[Step]:
 
 def _real_case(ctx: Context, y0: FloatArray, made_mM: float, stepwise: Step) -> Step:
     """Every mechanism at once from step 0, the anions made as in step 1b."""
-    source = AnionSource(rate=made_mM / ANION_TIME_S, counter="K")
-    cell = ctx.cell.with_mechanisms(source)
-    protocol = Protocol(name="real case", events=(
-        Event(t=ANION_TIME_S, remove=("anion_source",), label="anions made"),), t_end=ANION_TIME_S)
+    start = no_gradients(ctx.cell)
+    cell, protocol = start.building_cell(), start.protocol(ANION_TIME_S)
     ss = steady_at(ctx.cell, stepwise.y_end)
     tc = simulate_to_rest(cell, y0, ss, protocol, t_min=ANION_TIME_S)
     step = make_step(ctx, "real", "Everything at once, from step 0", ctx.cell, y0, tc, chain=False,
                  added=tuple(m.name for m in ctx.cell.mechanisms), ss=ss)
+    if not isinstance(ss, str):  # the disputed numbers at the rest itself, as every face shows them
+        step = dataclasses.replace(step, analysis=analysis(ctx, ctx.cell, ss.state(0)))
     ref = stepwise.end
     extra = {"dV_vs_stepwise_mV": step.end["V_mV"] - ref["V_mV"],
              "dV_vs_lecture_mV": step.end["V_mV"] - LECTURE["V_rest_mV"],
@@ -291,9 +282,10 @@ def run_story(preset: str = DEFAULT_PRESET, temperature_C: float | None = None,
                                                  if s.chain and not s.skipped and s.key != "0"))
     real = dataclasses.replace(real, extra=extra)
     qs = answer_questions(ctx, steps, real) if questions else []
+    what, _ = what_v_at_rest(cell)
     return Story(pre.name, pre.title, float(cell.temperature), _cell_numbers(ctx),
                  [{"name": m.name, "what": m.describe()} for m in cell.mechanisms],
-                 steps, real, qs)
+                 steps, real, qs, what.to_dict())
 
 
 def _cell_numbers(ctx: Context) -> dict[str, Any]:

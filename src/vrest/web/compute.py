@@ -17,13 +17,13 @@ from functools import lru_cache
 from typing import Any
 
 from vrest.model.cell import Cell
-from vrest.model.explain import explain_ion, resting_summary
+from vrest.model.explain import explain_ion
 from vrest.model.rhs import Model
 from vrest.physics.constants import ZERO_C
-from vrest.solve.steady import steady_state
+from vrest.solve.rest import what_v_at_rest
 from vrest.web import schemas
 from vrest.web.cells import build_cell
-from vrest.web.course import IONS, PAGE_RTOL, course_report, leaks, run_course, time_grid
+from vrest.web.course import IONS, PAGE_RTOL, course_report, run_course, time_grid
 
 # PAGE_RTOL is re-exported: benchmarks/web_latency.py reads compute.PAGE_RTOL.
 __all__ = ["PAGE_RTOL", "explain_request", "simulate_request", "steady_request"]
@@ -68,22 +68,12 @@ def _simulate_cached(key: str) -> dict[str, Any]:
 
 def steady_report(cell: Cell) -> dict[str, Any]:
     """The cell's steady state (raises NoSteadyStateError when it has none)."""
-    ss = steady_state(cell)
+    what, ss = what_v_at_rest(cell)
     out = ss.summary(0)
-    summary = _resting(cell, ss)
-    out["GHK_mV"] = summary["V_mV"] if summary else None
-    out["chord_weights"] = summary["chord_weights"] if summary else None
+    out["what_v"] = what.to_dict()
+    out["GHK_mV"] = what.ghk_mV
+    out["chord_weights"] = what.chord_weights or None
     return _json_safe(out)
-
-
-def _resting(cell: Cell, ss: Any) -> dict[str, Any] | None:
-    perm, _ = leaks(cell)
-    perm = {k: v for k, v in perm.items() if v > 0}
-    if not perm:
-        return None
-    inside = {ion: float(ss.c_in[0, IONS.index(ion)]) for ion in IONS}
-    outside = {ion: float(ss.c_out[0, IONS.index(ion)]) for ion in IONS}
-    return resting_summary(perm, inside, outside, cell.temperature + ZERO_C).to_dict()
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -100,13 +90,14 @@ def steady_request(req: schemas.CellRequest) -> dict[str, Any]:
 def explain_request(req: schemas.ExplainRequest) -> dict[str, Any]:
     """POST /api/explain: every ion at the steady state (or at ``v_mV``)."""
     cell = cell_of(req)
-    ss = steady_state(cell)
+    what, ss = what_v_at_rest(cell)
     v = float(ss.V[0]) if req.v_mV is None else float(req.v_mV)
     t_k = cell.temperature + ZERO_C
     rows = [explain_ion(ion, float(ss.c_in[0, i]), float(ss.c_out[0, i]), v, t_k).to_dict()
             for i, ion in enumerate(IONS)]
-    return {"V_mV": v, "V_origin": "steady state" if req.v_mV is None else "given",
-            "temperature_C": cell.temperature, "ions": rows}
+    return _json_safe({"V_mV": v, "V_origin": "steady state" if req.v_mV is None else "given",
+                       "temperature_C": cell.temperature, "ions": rows,
+                       "what_v": what.to_dict()})
 
 
 def _json_safe(value: Any) -> Any:

@@ -22,9 +22,12 @@ from vrest.errors import ParameterError
 from vrest.model.cell import Cell
 from vrest.model.explain import format_mV
 from vrest.model.protocol import Event, Protocol, segments
-from vrest.model.rhs import I_V, I_X, Model
+from vrest.model.rhs import I_V
+from vrest.model.what_v import what_v_is
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
+from vrest.solve.buildup import ANION_TIME_S, no_gradients
+from vrest.solve.kout import kout_curve, turn_text
 from vrest.solve.steady import steady_state
 from vrest.web import course, spike_experiment
 
@@ -122,7 +125,8 @@ def run_experiment(cell: Cell, name: str, value: float | None,
               "inside_mM": dict(zip(IONS, ss.c_in[0].tolist(), strict=True)),
               "outside_mM": dict(zip(IONS, ss.c_out[0].tolist(), strict=True)),
               "current_pA": {k: float(v[0]) for k, v in ss.current.items()},
-              "flux_ions_per_s": {k: (v[0, :4] * N_A).tolist() for k, v in ss.flux.items()}}
+              "flux_ions_per_s": {k: (v[0, :4] * N_A).tolist() for k, v in ss.flux.items()},
+              "what_v": what_v_is(cell, ss.state(0)).to_dict()}
     fast = _at(tc.t, FAST_T)
     numbers, text = _EXPLAIN[name](cell, changed, before, out, tc, fast, val)
     out["experiment"] = {**asdict(exp), "value": val, "before": before, "numbers": numbers,
@@ -274,27 +278,35 @@ _EXPLAIN = {"raise_k": _explain_raise_k, "block_pump": _explain_block_pump,
 # -- no gradients at the start ---------------------------------------------------------------
 
 def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> dict[str, Any]:
-    equal = {f"inside.{ion}": getattr(cell.bath, ion) for ion in IONS}
-    start = cell.with_parameters({**equal, "inside.V0": 0.0})
-    y_start = Model(start).y0[0]
-    tc = course.run_course(start, times)
-    out = course.course_report(tc, start, y_start)
+    """The shared build-up (vrest.solve.buildup): the cell's own trapped anions, made with K+
+    counter-ions during the first ANION_TIME_S, every mechanism running."""
+    start = no_gradients(cell)
+    protocol = start.protocol(float(times[-1]))
+    tc = course.run_course(start.building_cell(), times, y0=start.y0, protocol=protocol)
+    out = course.course_report(tc, cell, start.y0)
     end = out["end"]
     v = np.asarray(out["series"]["V"])
     half = _at(tc.t, float(tc.t[np.argmax(np.abs(v) >= abs(end["V_mV"]) / 2)]))
-    n = {"V_start_mV": float(y_start[I_V]), "V_end_mV": end["V_mV"], "t_half_s": float(tc.t[half]),
-         "t_end_s": float(tc.t[-1]), "K_i_end_mM": end["inside_mM"]["K"],
-         "Na_i_end_mM": end["inside_mM"]["Na"], "E_K_end_mV": end["E_mV"]["K"],
-         "E_Na_end_mV": end["E_mV"]["Na"], "atp_end_per_s": end["atp_per_s"],
-         "X_mM": float(y_start[I_X])}
-    pump = "the pump" if start.has("pump") else "the cell's mechanisms (it has no pump)"
+    rest = steady_state(cell)
+    n = {"V_start_mV": float(start.y0[I_V]), "V_end_mV": end["V_mV"],
+         "t_half_s": float(tc.t[half]), "t_end_s": float(tc.t[-1]),
+         "K_i_end_mM": end["inside_mM"]["K"], "Na_i_end_mM": end["inside_mM"]["Na"],
+         "E_K_end_mV": end["E_mV"]["K"], "E_Na_end_mV": end["E_mV"]["Na"],
+         "atp_end_per_s": end["atp_per_s"], "X_mM": start.anions_final_mM,
+         "other_anions_start_mM": start.other_anions_mM, "anions_made_mM": start.anions_made_mM,
+         "counter_K_mM": start.counter_K_mM, "anion_time_s": ANION_TIME_S,
+         "V_rest_mV": float(rest.V[0]), "V_end_minus_rest_mV": end["V_mV"] - float(rest.V[0])}
+    pump = "the pump" if cell.has("pump") else "the cell's mechanisms (it has no pump)"
     text = (f"At t = 0 the inside equals the bath, so every E is 0 and V = {format_mV(n['V_start_mV'])}"
-            f" mV ({_fmt(n['X_mM'])} mM of trapped anions balance the charge). {pump.capitalize()} "
+            f" mV. Over the first {_t_text(ANION_TIME_S)} the cell makes its "
+            f"{_fmt(n['anions_made_mM'])} mM of trapped anions with as many K+ counter-ions "
+            f"({_fmt(n['X_mM'])} mM in all). {pump.capitalize()} "
             f"builds the gradients: after {_t_text(n['t_end_s'])} K+ inside is "
             f"{_fmt(n['K_i_end_mM'])} mM and Na+ {_fmt(n['Na_i_end_mM'])} mM, so E_K = "
             f"{format_mV(n['E_K_end_mV'])} mV and E_Na = {format_mV(n['E_Na_end_mV'])} mV; V "
             f"reached half of its final {format_mV(n['V_end_mV'])} mV after "
-            f"{_t_text(n['t_half_s'])}, with {_fmt(n['atp_end_per_s'])} ATP used per second at the end.")
+            f"{_t_text(n['t_half_s'])} (the cell's rest: {format_mV(n['V_rest_mV'])} mV), with "
+            f"{_fmt(n['atp_end_per_s'])} ATP used per second at the end.")
     out["experiment"] = {**asdict(exp), "value": None, "before": None, "numbers": n,
                          "explanation": text, "curve": None}
     return out
@@ -303,13 +315,17 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
 # -- V against K_o ---------------------------------------------------------------------------
 
 def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
-    """Steady V over K_o (one batched steady_state call), with the Nernst E_K and the GHK
-    potential at the control cell's inside concentrations."""
+    """V over K_o, acute (V read READ_AFTER_S after the change, the inside as it was: the
+    default, as Hodgkin and Katz measured it) and steady (hours), with the Nernst E_K and the
+    GHK potential at the control cell's inside concentrations (vrest.solve.kout)."""
     ks = K_CURVE
-    ss = steady_state(cell, batch={"bath.K": ks})
     t_k = cell.temperature + ZERO_C
     inside = dict(zip(IONS, control.c_in[0].tolist(), strict=True))
     outside = dict(zip(IONS, control.c_out[0].tolist(), strict=True))
+    bath = {ion: np.full(ks.shape, float(getattr(cell.bath, ion))) for ion in IONS}
+    bath["K"] = ks
+    acute = kout_curve(cell, bath, "acute")
+    steady = kout_curve(cell, bath, "steady")
     nernst = eq.nernst(1, inside["K"], ks, t_k)
     perm, _ = course.leaks(cell)
     perm = {k: v for k, v in perm.items() if v > 0}
@@ -317,8 +333,19 @@ def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
     if perm:
         ghk = eq.zero_current_potential(perm, {i: inside[i] for i in perm},
                                         {i: (ks if i == "K" else outside[i]) for i in perm}, t_k)
-    v = [float(x) if ok and math.isfinite(x) else None for x, ok in zip(ss.V, ss.converged, strict=True)]
-    slope = (v[-1] - v[-2]) / math.log10(ks[-1] / ks[-2]) if None not in v[-2:] else None
-    return {"K_o": ks.tolist(), "V_steady": v, "E_K_steady": [float(x) for x in ss.E[:, 1]],
-            "nernst": np.asarray(nernst).tolist(), "GHK": None if ghk is None else np.asarray(ghk).tolist(),
+
+    def values(curve: Any) -> list[float | None]:
+        return [float(x) if ok and math.isfinite(x) else None
+                for x, ok in zip(curve.V, curve.ok, strict=True)]
+
+    v_acute, v_steady = values(acute), values(steady)
+    slope = (v_acute[-1] - v_acute[-2]) / math.log10(ks[-1] / ks[-2]) \
+        if None not in v_acute[-2:] else None
+    return {"K_o": ks.tolist(), "default": "acute", "V_acute": v_acute, "V_steady": v_steady,
+            "labels": {"acute": acute.label, "steady": steady.label},
+            "read_after_s": acute.read_after_s,
+            "E_K_steady": [float(e) for e in eq.nernst(1, steady.K_i_mM, ks, t_k)],
+            "turn": steady.turn, "turn_text": None if steady.turn is None else turn_text(steady.turn),
+            "nernst": np.asarray(nernst).tolist(),
+            "GHK": None if ghk is None else np.asarray(ghk).tolist(),
             "slope_top_mV_per_decade": slope, "nernst_slope_mV": float(eq.nernst_slope(t_k))}
