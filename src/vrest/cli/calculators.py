@@ -266,10 +266,12 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     inner = p.add_subparsers(
         dest="presets_command", metavar="{list,show}", parser_class=type(p), required=True
     )
-    lst = inner.add_parser("list", help="names and titles of the presets")
+    lst = inner.add_parser("list", help="names and titles of the presets",
+                           description="List the built-in presets by name and title.")
     _add_json(lst)
     lst.set_defaults(func=_run_presets_list)
-    show = inner.add_parser("show", help="one preset's values, units and sources")
+    show = inner.add_parser("show", help="one preset's values, units and sources",
+                            description="Show one preset's values, units and the source of each.")
     show.add_argument("name", metavar="NAME", help="preset name or .toml path")
     _add_json(show)
     show.set_defaults(func=_run_presets_show)
