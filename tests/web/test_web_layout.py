@@ -128,6 +128,7 @@ def test_each_experiment_is_one_tap_from_the_top_and_runs(server, browser, scree
         assert sc.page.inner_text("#exp-explanation") == data["experiment"]["explanation"]
         assert sc.page.get_attribute(f'button.exp[data-exp="{e["name"]}"]', "aria-pressed") == "true"
         assert sc.overflow() == 0
+        sc.page.evaluate("window.scrollTo(0, 0)")
         sc.shot(f"{screen}-{e['name']}")
     sc.close()
 
