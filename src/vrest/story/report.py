@@ -193,7 +193,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:1rem 1.5rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #3a6ea5;padding-bottom:.2rem;margin-top:2.2rem}
 .claim{background:#fff7e0;border-left:4px solid #e0a000;padding:.4rem .8rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;display:block;overflow-x:auto;
+max-width:100%}
 th,td{border:1px solid #ccd;padding:.2rem .5rem;text-align:right}th{background:#eef2f8}
 td:first-child,th:first-child{text-align:left}
 figure{margin:1rem 0}img{max-width:100%;height:auto;border:1px solid #ddd}
