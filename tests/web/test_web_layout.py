@@ -56,9 +56,9 @@ class Screen:
         self.page.close()
 
 
-@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("screen", [*SCREENS, "small-phone", "1024"])
 def test_no_horizontal_overflow_on_any_view(server, browser, screen):  # noqa: F811
-    sc = Screen(browser, server, SCREENS[screen])
+    sc = Screen(browser, server, {**SCREENS, "small-phone": (360, 740), "1024": (1024, 768)}[screen])
     assert sc.overflow() == 0
     sc.shot(screen)
     sc.shot(f"{screen}-full", full=True)
@@ -177,4 +177,31 @@ def test_legends_show_values_and_the_v_axis_follows_v(server, browser):  # noqa:
     assert sc.page.inner_text("#v-end") == f"{-v:+.1f} mV"
     assert "Hodgkin and Huxley (1952)" in sc.page.inner_text("#sign-note")
     assert "hh=1" in sc.page.url
+    sc.close()
+
+
+CONTRAST = """() => {
+  const lum = (c) => { const v = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((x) => x / 255)
+    .map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const bg = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+    if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c; } return "rgb(255, 255, 255)"; };
+  const low = [];
+  for (const e of document.querySelectorAll("body *")) {
+    if (!e.offsetParent || ![...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (e.closest("button:disabled")) continue;
+    const a = lum(getComputedStyle(e).color), b = lum(bg(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(`${e.tagName}.${e.className}: ${ratio.toFixed(2)} "${e.textContent.trim().slice(0, 30)}"`);
+  }
+  return low;
+}"""
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_text_contrast_meets_wcag_aa(server, browser, screen):  # noqa: F811
+    sc = Screen(browser, server, SCREENS[screen])
+    for group in sc.page.locator("details").all():
+        group.evaluate("d => d.open = true")
+    assert sc.page.evaluate(CONTRAST) == []
     sc.close()
