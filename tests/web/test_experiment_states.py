@@ -66,8 +66,8 @@ def test_a_day_without_the_pump_is_a_donnan_state(client):
 
 def test_water_on_the_cell_swells_and_the_text_says_so(client):
     data = _run(client, "block_pump", 86400.0, mechanisms={"water": True})
-    vol = data["end"]["volume_rel"]
-    assert vol > 2
+    vol = data["experiment"]["numbers"]["volume_change_rel"]  # end volume / volume at t = 0
+    assert vol > 2 and data["end"]["volume_rel"] > 2
     assert f"swelled to {vol:.3g} times its starting volume" in data["experiment"]["explanation"]
 
 
@@ -83,3 +83,21 @@ def test_na_free_bath_moves_v_towards_e_k(client):
     assert n["E_Na_fast_mV"] < 0 < n["E_Na_before_mV"]
     assert n["V_fast_mV"] < n["V_before_mV"]  # the Na+ leak's inward current stopped
     assert data["end"]["outside_mM"]["Na"] == pytest.approx(1.0)
+
+
+def test_control_with_water_says_nothing_moved(client):
+    """kay2017 has water: its steady volume differs from the preset's, but Control starts there,
+    so over the run nothing swells or shrinks."""
+    body = {"preset": "kay2017", "t_end": 7200.0, "experiment": {"name": "control"}}
+    data = client.post("/api/simulate", json=body).json()
+    text = data["experiment"]["explanation"]
+    assert data["experiment"]["numbers"]["volume_change_rel"] == pytest.approx(1.0, abs=1e-3)
+    assert "steady state" in text and "swelled" not in text and "shrank" not in text
+
+
+@pytest.mark.parametrize("preset", cells.preset_names())
+def test_control_runs_on_every_preset(client, preset):
+    """Cells with ohmic leaks only (dusterwald2018) or with water still get a named state."""
+    r = client.post("/api/simulate", json={"preset": preset, "experiment": {"name": "control"}})
+    assert r.status_code == 200, r.text
+    assert any(s in r.json()["experiment"]["explanation"] for s in STATES)

@@ -27,17 +27,19 @@ AWAY_MV = 0.5  # V farther than this from the cell's steady state: still on its 
 DRIFT_MV = 0.3  # V moved more than this over the last fifth of the run: still changing
 
 
-def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, float]]:
+def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, Any]]:
     """A sentence naming the state the run ended in, and its numbers."""
     end = out["end"]
-    perm, _ = course.leaks(cell)
-    permeant = [i for i in IONS if perm.get(i, 0.0) > 0]
-    gap = max((abs(end["E_mV"][i] - end["V_mV"]) for i in permeant), default=math.inf)
+    perm, cond = course.leaks(cell)
+    permeant = [i for i in IONS if perm.get(i, 0.0) > 0 or cond.get(i, 0.0) > 0]
+    gaps = [abs(end["E_mV"][i] - end["V_mV"]) for i in permeant
+            if math.isfinite(end["E_mV"][i] - end["V_mV"])]
     late = _at(tc.t, 0.8 * float(tc.t[-1]))
     drift = abs(float(tc.V[-1, 0] - tc.V[late, 0]))
+    gap = max(gaps) if gaps else None  # None: no leak, so no Donnan state to speak of
     n = {"largest_E_minus_V_mV": gap, "V_drift_last_fifth_mV": drift,
-         "volume_rel_end": float(end["volume_rel"])}
-    if gap < DONNAN_MV:
+         "volume_change_rel": float(tc.volume_rel[-1, 0] / tc.volume_rel[0, 0])}
+    if gap is not None and gap < DONNAN_MV:
         text = (f"The cell has reached a Donnan equilibrium: every permeant ion's E is within "
                 f"{gap:.2g} mV of V, so no ion is driven any more; only the trapped anions keep V "
                 "away from 0 and nothing needs energy.")
@@ -50,7 +52,7 @@ def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, 
                 "fifth of the run): simulate longer to see where it settles.")
     else:
         text = "The cell is at a steady state at the end: ions still leak, but every leak is balanced."
-    vol = n["volume_rel_end"]
+    vol = n["volume_change_rel"]  # over this run (a steady start may differ from the preset's)
     if vol > 1.05:
         text += (f" Water followed the ions: the cell swelled to {vol:.3g} times its starting "
                  "volume" + (" (a real cell would burst long before)." if vol > 2 else "."))
