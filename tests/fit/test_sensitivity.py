@@ -117,7 +117,10 @@ def test_ranking_and_table(rpl1_sens):
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert abs(rows[0]["Na_i"]) >= abs(rows[-1]["Na_i"])
     text = rpl1_sens.table(top=3)
-    assert "mV per unit ln p" in text and len(text.splitlines()) == 2 + 1 + 3
+    # two head lines, the header, three rows and the note for temperature's scaling identity
+    assert "mV per unit ln p" in text and len(text.splitlines()) == 2 + 1 + 3 + 1
+    assert text.splitlines()[-1].startswith("* scaling identity")
+    assert [r["scaling_identity"] for r in rpl1_sens.rows("V")[:2]] == [True, False]
     assert set(default_names(RPL1)) == set(rpl1_sens.names)
     assert "inside.X" in rpl1_sens.names and "inside.V0" not in rpl1_sens.names
     assert not any(n.endswith(".scale") for n in rpl1_sens.names)

@@ -373,7 +373,8 @@ def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
     assert f"wrote the overview figure: {png_path}" in run.stdout
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = html_path.read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == 11  # overview, steps 0-7 with 1a/1b, real
+    # overview, steps 0-7 with 1a/1b, real; one per computed answer of the Questions section
+    assert page.count('src="data:image/png;base64,') == 11 + 12
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "\033[" not in run.stdout
 

@@ -53,9 +53,16 @@ def test_story_html_opens_offline_without_errors(page_file):
         finally:
             browser.close()
     assert errors == [] and refused == []
-    assert len(images) == 11 and all(done and width > 300 for done, width, _ in images)
-    for _, _, alt in images:
+    asked = [q for q in data["questions"] if q.get("numbers")]
+    assert len(images) == 11 + len(asked) and all(done and width > 300 for done, width, _ in images)
+    for _, _, alt in images[:11]:  # the overview and the steps
         assert "(mV)" in alt and "time (" in alt
+    for (_, _, alt), q in zip(images[11:], asked, strict=True):  # one per computed answer
+        assert alt.startswith(f"The numbers computed for: {q['question']}") and "computed number" in alt
+    for words in ("Hodgkin and Huxley", "What does an action potential change?"):
+        assert words in text
+    for jargon in ("anion_source", "Mechanisms added"):
+        assert jargon not in text
     assert any("time (ms)" in c for c in captions) and any("inside (mM)" in c for c in captions)
     assert {"overview", "step-0", "step-3", "step-7", "step-real", "questions"} <= set(sections)
     first = data["steps"][4]["sentences"][0]["text"]  # step 3, made from the JSON numbers

@@ -27,6 +27,12 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+DESCRIPTION = ("How a neuron's resting membrane potential arises and is kept: calculators "
+               "(nernst, ghk, explain), a cell model to simulate and settle (simulate, steady), "
+               "the lecture's story step by step (story), an explorer in the browser (serve), "
+               "and sweeps and fits for research.")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse parser whose errors are one line on stderr and exit status 2."""
 
@@ -37,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every available command family."""
-    parser = _Parser(prog="vrest", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="vrest", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"vrest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:

@@ -129,6 +129,7 @@ def _run_nernst(args: argparse.Namespace) -> int:
                 "temperature_K": t_k,
                 "c_in_mM": c_in,
                 "c_out_mM": c_out,
+                "explanation": nernst_reason(name, z, c_in, c_out, e),
             }
         )
     else:
@@ -136,7 +137,25 @@ def _run_nernst(args: argparse.Namespace) -> int:
             f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
             f" {_temperature_text(t_k)})"
         )
+        print(nernst_reason(name, z, c_in, c_out, e))
     return 0
+
+
+def nernst_reason(name: str, z: float, c_in: float, c_out: float, e: float) -> str:
+    """Which way the ion would move by diffusion alone, and why E has its sign."""
+    if c_in == c_out:
+        return (f"{name} is equally concentrated on both sides, so it has no net drive to move "
+                "and E is 0 mV.")
+    where, drift = ("inside", "out") if c_in > c_out else ("outside", "in")
+    ratio = max(c_in, c_out) / min(c_in, c_out)
+    charge = "positive" if z > 0 else "negative"
+    inside = "negative" if e < 0 else "positive"
+    action = "holds it in" if drift == "out" else "keeps it out"
+    return (f"{name} is {ratio:.3g} times more concentrated {where}, so it diffuses {drift}; "
+            f"E_{name} is the inside voltage that stops this: an inside at {e:+.1f} mV "
+            f"{action}, as a {charge} ion is {'pulled by' if inside != charge else 'pushed away by'} "
+            f"a {inside} inside. With V above E_{name} a {charge} ion's current is outward, below "
+            "it inward.")
 
 
 # ---------------------------------------------------------------------------- ghk
@@ -324,10 +343,12 @@ def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     inner = p.add_subparsers(
         dest="presets_command", metavar="{list,show}", parser_class=type(p), required=True
     )
-    lst = inner.add_parser("list", help="names and titles of the presets")
+    lst = inner.add_parser("list", help="names and titles of the presets",
+                           description="List the built-in presets by name and title.")
     _add_json(lst)
     lst.set_defaults(func=_run_presets_list)
-    show = inner.add_parser("show", help="one preset's values, units and sources")
+    show = inner.add_parser("show", help="one preset's values, units and sources",
+                            description="Show one preset's values, units and the source of each.")
     show.add_argument("name", metavar="NAME", help="preset name or .toml path")
     _add_json(show)
     show.set_defaults(func=_run_presets_show)

@@ -185,7 +185,9 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _add_experiment(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("experiment", help="simulated recordings for a practical")
+    p = sub.add_parser("experiment", help="simulated recordings for a practical",
+                       description="Make simulated recordings (with optional noise) for a "
+                                   "practical, to analyse or to fit with `vrest fit`.")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", parser_class=type(p))
     k = kinds.add_parser(
         "kout", help="V against bath K+ (log-spaced), as CSV that `vrest fit` reads",

@@ -15,7 +15,11 @@ DEFAULT_PRESET = "rpl1"
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the model commands."""
-    p = subparsers.add_parser("simulate", help="time course of a preset cell through a protocol")
+    p = subparsers.add_parser(
+        "simulate", help="time course of a preset cell through a protocol",
+        description="Simulate a cell over time through a protocol (timed changes such as "
+                    "blocking the pump or raising K+ outside): V, the reversal potentials and the "
+                    "inside concentrations, as a table, CSV or a figure.")
     _common(p)
     p.add_argument("--protocol", default="control",
                    help="built-in protocol name (see `vrest protocols`) or a TOML file")
@@ -25,17 +29,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                    help="start from the cell's steady state instead of the preset's start")
     p.add_argument("--csv", metavar="FILE", help="write one row per output time")
     p.add_argument("--plot", metavar="FILE.png", help="write a figure of V and concentrations")
+    p.add_argument("--time-axis", choices=("auto", "log", "linear"), default="auto",
+                   help="time axis of --plot; auto (default) is logarithmic when the run spans "
+                        "milliseconds to hours (a change at t > 0 and a long end), else linear")
     p.set_defaults(func=run_simulate)
 
-    p = subparsers.add_parser("steady", help="steady state of a preset cell, with stability")
+    p = subparsers.add_parser(
+        "steady", help="steady state of a preset cell, with stability",
+        description="Find the state a cell settles in (every flux balanced): V, the reversal "
+                    "potentials, the inside concentrations and whether the state is stable.")
     _common(p)
     p.set_defaults(func=run_steady)
 
-    p = subparsers.add_parser("params", help="every parameter of a preset cell, with units")
+    p = subparsers.add_parser(
+        "params", help="every parameter of a preset cell, with units",
+        description="List every parameter of a cell by its dotted name (for --set), with its "
+                    "value, unit, allowed range and meaning.")
     _common(p)
     p.set_defaults(func=run_params)
 
-    p = subparsers.add_parser("protocols", help="list the built-in protocols")
+    p = subparsers.add_parser(
+        "protocols", help="list the built-in protocols",
+        description="List the built-in protocols for `vrest simulate --protocol`: their timed "
+                    "changes and durations.")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=run_protocols)
 
@@ -78,7 +94,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(tc, args.csv)
     if args.plot:
-        tc.plot(args.plot)
+        tc.plot(args.plot, title=f"{args.preset} through protocol {protocol.name}",
+                time_scale=args.time_axis)
     summary = tc.summary()
     what = _what_v_at_end(cell, protocol, tc)
     summary.update({"preset": args.preset, "protocol": protocol.name, "points": int(tc.t.size),

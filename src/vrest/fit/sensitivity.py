@@ -78,8 +78,17 @@ class Sensitivity:
         """One JSON-ready row per parameter, ranked by ``by``."""
         return [{"rank": r + 1, "parameter": self.names[i], "value": float(self.values[i]),
                  "unit": self.units[i],
-                 **{out: _clean(self.coefficients[out][i]) for out in OUTPUTS}}
+                 **{out: _clean(self.coefficients[out][i]) for out in OUTPUTS},
+                 "scaling_identity": self.scaling_identity(i)}
                 for r, i in enumerate(self.ranked(by))]
+
+    def scaling_identity(self, i: int) -> bool:
+        """Whether parameter ``i`` only rescales every potential: dV/d ln p = V and
+        dE_Cl/d ln p = E_Cl (within 2%) with the concentrations unchanged, as for the
+        temperature in kelvin (RT/F). Its large dV is an identity, not a sign that it matters."""
+        c, b = self.coefficients, self.base
+        close = [abs(c[k][i] - b[k]) <= 0.02 * abs(b[k]) for k in ("V", "E_Cl")]
+        return bool(all(close) and abs(c["Na_i"][i]) < 1e-3)
 
     def summary(self, by: str = "V") -> dict[str, Any]:
         """JSON-ready table with units and the unperturbed steady state."""
@@ -90,8 +99,10 @@ class Sensitivity:
     def table(self, by: str = "V", top: int | None = None) -> str:
         """The ranked table as text."""
         header = ["rank", "parameter", "value", "unit", "dV", "dE_Cl", "dlnNa_i", "dlnATP"]
-        rows = [[str(r["rank"]), r["parameter"], f"{r['value']:.4g}", r["unit"],
-                 *(_fmt(r[out]) for out in OUTPUTS)] for r in self.rows(by)[:top]]
+        shown = self.rows(by)[:top]
+        rows = [[str(r["rank"]), r["parameter"] + (" *" if r["scaling_identity"] else ""),
+                 f"{r['value']:.4g}", r["unit"], *(_fmt(r[out]) for out in OUTPUTS)]
+                for r in shown]
         widths = [max(len(x[i]) for x in [header, *rows]) for i in range(len(header))]
         lines = ["  ".join(c.ljust(w) if i in (1, 3) else c.rjust(w)
                            for i, (c, w) in enumerate(zip(x, widths, strict=True))).rstrip()
@@ -102,13 +113,19 @@ class Sensitivity:
             f"{self.cell_name}: steady state V = {b['V']:.2f} mV, E_Cl = {b['E_Cl']:.2f} mV, "
             f"Na_i = {b['Na_i']:.4g} mM, {atp}",
             f"ranked by |{by}|; dV, dE_Cl in mV per unit ln p (x 0.693 for a doubling of p); "
-            f"dlnNa_i, dlnATP = d ln y / d ln p", *lines])
+            f"dlnNa_i, dlnATP = d ln y / d ln p", *lines,
+            *([IDENTITY_NOTE] if any(r["scaling_identity"] for r in shown) else [])])
 
     def plot(self, path: str | None = None, top: int = 12, by: str = "V") -> Any:
         """Bar charts (:func:`vrest.fit.plot.plot_sensitivity`)."""
         from vrest.fit.plot import plot_sensitivity
 
         return plot_sensitivity(self, path, top=top, by=by)
+
+
+IDENTITY_NOTE = ("* scaling identity: dV/d ln p = V and dE_Cl/d ln p = E_Cl because every "
+                 "potential is proportional to it (RT/F with T in kelvin) while the "
+                 "concentrations stay; its rank says nothing about which mechanism matters.")
 
 
 def _clean(x: float) -> float | None:

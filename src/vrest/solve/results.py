@@ -211,11 +211,12 @@ class TimeCourse:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
-    def plot(self, path: str | None = None, cell: int = 0) -> Any:
-        """V with the reversal potentials, and inside concentrations, against time (matplotlib)."""
+    def plot(self, path: str | None = None, cell: int = 0, **options: Any) -> Any:
+        """V with the reversal potentials, and inside concentrations, against time (matplotlib);
+        ``options`` (title, time_scale) go to :func:`vrest.plot.plot_timecourse`."""
         from vrest.plot import plot_timecourse
 
-        return plot_timecourse(self, path=path, cell=cell)
+        return plot_timecourse(self, path=path, cell=cell, **options)
 
     def summary(self, cell: int = 0) -> dict[str, Any]:
         """Numbers at the end of the run, for one cell."""

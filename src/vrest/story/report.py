@@ -71,21 +71,43 @@ def summary_rows(data: dict[str, Any]) -> list[list[str]]:
 SUMMARY_HEADER = ["step", "what", "V (mV)", "E_Na", "E_K", "E_Cl", "E_Ca", "settled in (ran)", "ATP/s"]
 ION_HEADER = ["ion", "inside start (mM)", "inside end (mM)", "E end (mV)", "moved out (ions)",
               "fraction of content"]
+#: Mechanism names in words, for prose ("Mechanisms added: ...").
+MECHANISM_WORDS = {"anion_source": "trapped anions made inside", "pump": "the Na+/K+ pump",
+                   "kcc2": "KCC2 (K+-Cl- cotransporter)", "nkcc1": "NKCC1", "ncx":
+                   "the Na+/Ca2+ exchanger (NCX)", "pmca": "the Ca2+ pump (PMCA)", "water": "water flow",
+                   **{f"leak.{i}": f"{ION_LABEL[i]} leak channels" for i in IONS}}
+
+
+def mechanism_words(names: Sequence[str]) -> str:
+    """Mechanism names as words, joined."""
+    return ", ".join(MECHANISM_WORDS.get(n, n) for n in names)
 
 
 def ion_rows(step: dict[str, Any]) -> list[list[str]]:
-    """Per ion: inside start and end, E at the end, ions moved out, fraction of the content."""
-    return [[ION_LABEL[i], _fmt(step["start"]["inside_mM"][i], "sig3"),
-             _fmt(step["end"]["inside_mM"][i], "sig3"), _fmt(step["end"]["E_mV"][i]),
-             _fmt(step["moved"][i]["ions"], "count"), _fmt(step["moved"][i]["fraction"], "pct")]
-            for i in IONS]
+    """Per ion: inside start and end, E at the end, ions moved out, fraction of the content.
+
+    In a step where the anion source makes anions with counter-ions, the only change of an ion
+    is creation: it is reported as created inside, not as moved (nor as a fraction)."""
+    made = "anion_source" in step.get("active", ())
+    rows = []
+    for i in IONS:
+        ions = step["moved"][i]["ions"]
+        if made and ions:
+            moved, share = f"{_fmt(-ions, 'count')} created inside", "(created)"
+        else:
+            moved, share = _fmt(ions, "count"), _fmt(step["moved"][i]["fraction"], "pct")
+        rows.append([ION_LABEL[i], _fmt(step["start"]["inside_mM"][i], "sig3"),
+                     _fmt(step["end"]["inside_mM"][i], "sig3"), _fmt(step["end"]["E_mV"][i]),
+                     moved, share])
+    return rows
 
 
 def lecture_rows(step: dict[str, Any]) -> list[list[str]]:
-    """The lecture's figure next to the model's."""
+    """The lecture's figure next to the model's (a pure number shown as a percentage)."""
     kind = {"mV": "mV", "1": "pct"}
     return [[r["quantity"], _fmt(r["lecture"], kind.get(r["unit"], "sig3")),
-             _fmt(r["model"], kind.get(r["unit"], "sig3")), r["unit"]] for r in step["lecture"]]
+             _fmt(r["model"], kind.get(r["unit"], "sig3")), "%" if r["unit"] == "1" else r["unit"]]
+            for r in step["lecture"]]
 
 
 def disputed_rows(step: dict[str, Any]) -> list[list[str]]:
@@ -148,8 +170,8 @@ def terminal(data: dict[str, Any], colour: bool = False) -> str:
 
 
 def _terminal_step(s: dict[str, Any], c: Callable[..., str]) -> list[str]:
-    added = ", ".join(s["added"]) or "-"
-    paused = f"; paused: {', '.join(s['paused'])}" if s["paused"] else ""
+    added = mechanism_words(s["added"]) or "-"
+    paused = f"; paused: {mechanism_words(s['paused'])}" if s["paused"] else ""
     head = "Real case" if s["key"] == "real" else f"Step {s['key']}"
     out = [c(f"{head}: {s['title']}  [added: {added}{paused}]", "bold", "cyan")]
     if s.get("claim"):
@@ -174,7 +196,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:1rem 1.5rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem}h2{border-bottom:2px solid #3a6ea5;padding-bottom:.2rem;margin-top:2.2rem}
 .claim{background:#fff7e0;border-left:4px solid #e0a000;padding:.4rem .8rem}
-table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem;display:block;overflow-x:auto;
+max-width:100%}
 th,td{border:1px solid #ccd;padding:.2rem .5rem;text-align:right}th{background:#eef2f8}
 td:first-child,th:first-child{text-align:left}
 figure{margin:1rem 0}img{max-width:100%;height:auto;border:1px solid #ddd}
@@ -219,9 +242,9 @@ def _html_step(story: Any, s: dict[str, Any]) -> str:
 
     head = "The real case" if s["key"] == "real" else f"Step {s['key']}"
     parts = [f'<section id="step-{_h(s["key"])}"><h2>{_h(head)}: {_h(s["title"])}</h2>']
-    added = ", ".join(s["added"]) or "nothing"
-    paused = f"; paused: {', '.join(s['paused'])}" if s["paused"] else ""
-    parts.append(f'<p class="note">Mechanisms added: {_h(added)}{_h(paused)}.</p>')
+    added = mechanism_words(s["added"]) or "nothing"
+    paused = f"; paused: {mechanism_words(s['paused'])}" if s["paused"] else ""
+    parts.append(f'<p class="note">Added in this step: {_h(added)}{_h(paused)}.</p>')
     if s.get("claim"):
         parts.append(f'<p class="claim">{_h(s["claim"]["text"])}</p>')
     parts.append("<ul>" + "".join(f"<li>{_h(x['text'])}</li>" for x in s.get("sentences", []))
@@ -241,6 +264,9 @@ def _html_step(story: Any, s: dict[str, Any]) -> str:
 
 
 def _html_questions(data: dict[str, Any]) -> str:
+    from vrest.story.plot import question_figure
+    from vrest.story.two_questions import two_questions
+
     parts = ['<section id="questions"><h2>Questions from the viewers</h2>']
     for q in data["questions"]:
         parts.append(f"<h3>{_h(q['question'])}</h3>")
@@ -251,6 +277,10 @@ def _html_questions(data: dict[str, Any]) -> str:
             parts.append(_html_table(["preset", "V rest (mV)", "E_K (mV)", "E_Na (mV)",
                                       "T (degC)", "K+ out (mM)"], rows))
         parts += [f"<p>{_h(a['text'])}</p>" for a in q.get("answer", [])]
+        if q.get("numbers"):
+            parts.append(figure_html(question_figure(q), f"The numbers computed for: {q['question']}"))
+    for question, answer in two_questions(data):
+        parts.append(f"<h3>{_h(question)}</h3>" + "".join(f"<p>{_h(p)}</p>" for p in answer))
     return "".join(parts) + "</section>"
 
 

@@ -143,6 +143,53 @@ def _slider(name: str, value: float, spec: ParamSpec) -> dict[str, Any]:
     return {"scale": "log", "min": lo, "max": hi}
 
 
+_ION_WORD = {"Na": "Na+", "K": "K+", "Cl": "Cl-", "Ca": "Ca2+", "X": "impermeant solute"}
+_MECH_WORD = {"pump": "Na+/K+ pump", "kcc2": "KCC2 (K+-Cl- out)", "nkcc1": "NKCC1 (Na+-K+-2Cl- in)",
+              "ncx": "Na+/Ca2+ exchanger", "pmca": "Ca2+ pump (PMCA)", "water": "water flow",
+              "anion_source": "anion creation", "leak": "leak"}
+_PLAIN = {
+    "cell.temperature": "Temperature", "cell.capacitance": "Membrane capacitance",
+    "cell.radius": "Cell radius", "cell.length": "Cell length", "cell.area": "Membrane area",
+    "cell.volume": "Cell volume", "inside.X": "Trapped anions inside",
+    "inside.X_amount": "Trapped anions inside (amount)",
+    "inside.V0": "Starting voltage (sets the trapped anions)",
+    "inside.z_X": "Charge of a trapped anion", "bath.X": "Impermeant solute in the bath",
+    "bath.volume_ratio": "Bath size, in cell volumes",
+}
+#: Plain words for the units the code writes in ASCII; "1" (a pure number) says what it counts.
+_UNIT_WORD = {"um": "µm", "um^2": "µm²", "um^3": "µm³", "uF/cm^2": "µF/cm²", "mS/cm^2": "mS/cm²",
+              "uA/cm^2": "µA/cm²", "degC": "°C", "mol/(m^2 s)": "mol/(m² s)"}
+
+
+def plain_label(name: str, spec: ParamSpec) -> str:
+    """The control's label in plain words ("Na+ leak permeability"); the dotted name is second."""
+    if name in _PLAIN:
+        return _PLAIN[name]
+    head, _, last = name.rpartition(".")
+    if head in ("inside", "bath"):
+        where = "inside at the start" if head == "inside" else "in the bath"
+        return f"{_ION_WORD.get(last, last)} {where}"
+    parts = head.split(".")
+    if parts[0] == "leak" and len(parts) == 2:
+        ion = _ION_WORD.get(parts[1], parts[1])
+        return f"{ion} leak {'permeability' if last == 'P' else spec.description}"
+    owner = _MECH_WORD.get(parts[0], parts[0])
+    if last == "scale":
+        return f"{owner}: strength"
+    return f"{owner}: {spec.description or last}"
+
+
+def plain_unit(name: str, unit: str) -> str:
+    """The unit as a reader writes it; pure numbers name what they are."""
+    if unit != "1":
+        return _UNIT_WORD.get(unit, unit)
+    if name.endswith(".scale"):
+        return "× the preset's"
+    if name == "inside.z_X":
+        return "elementary charges"
+    return "× cell volume" if name == "bath.volume_ratio" else "ratio"
+
+
 def _group(name: str) -> str:
     head = name.split(".")[0]
     if head in ("cell", "inside", "bath", "leak"):
@@ -158,7 +205,8 @@ def parameter_rows(cell: Cell, present: set[str]) -> list[dict[str, Any]]:
         owner = name.rsplit(".", 1)[0]
         rows.append({
             "name": name, "value": "inf" if math.isinf(param.value) else param.value,
-            "unit": spec.unit, "description": spec.description, "allowed": spec.allowed(),
+            "unit": spec.unit, "label": plain_label(name, spec),
+            "unit_label": plain_unit(name, spec.unit), "description": spec.description, "allowed": spec.allowed(),
             "lo": spec.lo, "hi": None if math.isinf(spec.hi) else spec.hi,
             "lo_open": spec.lo_open, "group": _group(name),
             "mechanism": owner if _group(name) == "mechanism" else None,

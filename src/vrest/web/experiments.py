@@ -1,11 +1,14 @@
 """One-click experiments for the explorer, each with a short explanation computed from its result.
 
-Every experiment except ``no_gradients`` starts the cell at its steady state and makes its
-change at t = EVENT_T (1 us, before the first output time 0.1 ms) through a Protocol event, so
+Every experiment except ``no_gradients`` starts the cell at its steady state (``control``
+too: it makes no change, so it shows the steady state holding) and makes its change at t = EVENT_T (1 us, before the first output time 0.1 ms) through a Protocol event, so
 the log time axis shows what follows a change: the membrane recharging within milliseconds,
 then the concentrations moving over minutes to hours. ``no_gradients`` starts with the inside
 equal to the bath (V = 0) and lets the cell's own mechanisms build the gradients.
-Every number quoted in an explanation is also returned under ``numbers``.
+Every number quoted in an explanation is also returned under ``numbers``, and every
+explanation ends by naming the state the cell ended in (:func:`_end_state`): a Donnan
+equilibrium when every E has met V, swelling or shrinking when water moved, still changing when
+the run was too short.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from vrest.solve.buildup import ANION_TIME_S, no_gradients
 from vrest.solve.kout import kout_curve, turn_text
 from vrest.solve.steady import steady_state
 from vrest.web import course, spike_experiment
+from vrest.web.end_state import end_state as _end_state
 
 EVENT_T = 1e-6  # s
 FAST_T = 0.5  # s: "at once", after the membrane has recharged (tau ~ 10 ms) and before ions move
@@ -63,6 +67,8 @@ class Experiment:
 
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
+    Experiment("control", "Control (no change)",
+               "The cell at its steady state, left alone: nothing changes at t = 0."),
     Experiment("raise_k", "Raise K+ outside",
                "K_o is raised at t = 0; also the steady V over K_o from 1 to 100 mM, with the "
                "Nernst and GHK predictions.", "K_o", "mM", 20.0, 0.1, 150.0),
@@ -72,6 +78,9 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("remove_cl", "Remove Cl- from the bath",
                "Bath Cl- is replaced by an impermeant anion at t = 0.", "bath Cl-", "mM", 1.0,
                0.01, 1000.0),
+    Experiment("remove_na", "Na+-free bath",
+               "Bath Na+ is replaced by an impermeant cation (as NMDG+) at t = 0.", "bath Na+",
+               "mM", 1.0, 0.01, 1000.0),
     Experiment("temperature", "Change the temperature",
                "The temperature changes at t = 0.", "temperature", "degC", 20.0, 0.0, 45.0),
     Experiment("no_gradients", "No gradients at the start",
@@ -129,6 +138,9 @@ def run_experiment(cell: Cell, name: str, value: float | None,
               "what_v": what_v_is(cell, ss.state(0)).to_dict()}
     fast = _at(tc.t, FAST_T)
     numbers, text = _EXPLAIN[name](cell, changed, before, out, tc, fast, val)
+    state, more = _end_state(changed, out, tc)
+    numbers.update(more)
+    text = f"{text} {state}"
     out["experiment"] = {**asdict(exp), "value": val, "before": before, "numbers": numbers,
                          "explanation": text,
                          "curve": k_curve(cell, ss) if name == "raise_k" else None}
@@ -159,7 +171,18 @@ def _remove_cl(cell: Cell, value: float) -> Event:
                  label=f"bath Cl- to {value:g} mM")
 
 
+def _remove_na(cell: Cell, value: float) -> Event:
+    na0, x0 = cell.bath.Na, cell.bath.X
+    if value >= na0:
+        raise ParameterError(f"experiment.value: bath Na+ = {value:g} mM is not a removal; it must "
+                             f"be below the cell's bath Na+ of {na0:g} mM.")
+    return Event(t=EVENT_T, set={"bath.Na": value, "bath.X": x0 + (na0 - value)},
+                 label=f"bath Na+ to {value:g} mM")
+
+
 _EVENTS: dict[str, Callable[[Cell, Any], Event]] = {
+    "control": lambda cell, v: Event(t=EVENT_T, label="no change"),
+    "remove_na": _remove_na,
     "raise_k": lambda cell, v: Event(t=EVENT_T, set={"bath.K": v}, label=f"K_o to {v:g} mM"),
     "block_pump": _block("pump", "Na+/K+ pump"),
     "block_kcc2": _block("kcc2", "KCC2"),
@@ -170,6 +193,33 @@ _EVENTS: dict[str, Callable[[Cell, Any], Event]] = {
 
 
 # -- explanations ---------------------------------------------------------------------------
+
+def _explain_control(cell: Cell, changed: Cell, before: dict[str, Any], out: dict[str, Any],
+                     tc: Any, fast: int, value: Any) -> tuple[dict[str, float], str]:
+    n = _common(before, out, tc, fast)
+    text = (f"Control: the cell starts at its steady state, V = {format_mV(n['V_before_mV'])} mV, "
+            f"and nothing changes; after {_t_text(n['t_end_s'])} V is "
+            f"{format_mV(n['V_end_mV'])} mV. Compare every experiment with this.")
+    return n, text
+
+
+def _explain_remove_na(cell: Cell, changed: Cell, before: dict[str, Any], out: dict[str, Any],
+                       tc: Any, fast: int, value: float) -> tuple[dict[str, float], str]:
+    n = _common(before, out, tc, fast)
+    end = out["end"]
+    n.update(Na_o_before_mM=before["outside_mM"]["Na"], Na_o_after_mM=value,
+             E_Na_before_mV=before["E_mV"]["Na"], E_Na_fast_mV=float(tc.E[fast, 0, 0]),
+             Na_i_before_mM=before["inside_mM"]["Na"], Na_i_end_mM=end["inside_mM"]["Na"])
+    n["V_change_fast_mV"] = n["V_fast_mV"] - n["V_before_mV"]
+    text = (f"A Na+-free bath: bath Na+ went from {_fmt(n['Na_o_before_mM'])} to {_fmt(value)} mM "
+            f"(replaced by an impermeant cation), so E_Na fell from "
+            f"{format_mV(n['E_Na_before_mV'])} to {format_mV(n['E_Na_fast_mV'])} mV and the Na+ "
+            f"leak's inward current stopped: within {_t_text(n['t_fast_s'])} V went from "
+            f"{format_mV(n['V_before_mV'])} to {format_mV(n['V_fast_mV'])} mV "
+            f"({format_mV(n['V_change_fast_mV'])} mV), closer to E_K. Over "
+            f"{_t_text(n['t_end_s'])} Na+ inside went from {_fmt(n['Na_i_before_mM'])} to "
+            f"{_fmt(n['Na_i_end_mM'])} mM and V reached {format_mV(n['V_end_mV'])} mV.")
+    return n, text
 
 def _common(before: dict[str, Any], out: dict[str, Any], tc: Any, fast: int) -> dict[str, float]:
     end = out["end"]
@@ -192,7 +242,10 @@ def _explain_raise_k(cell: Cell, changed: Cell, before: dict[str, Any], out: dic
             f"at {cell.temperature:g} degC). Within {_t_text(n['t_fast_s'])} V moved by "
             f"{format_mV(n['V_change_fast_mV'])} mV, to {format_mV(n['V_fast_mV'])} mV: less than "
             "E_K, because the Na+ and Cl- leaks also pull on V (it is a permeability-weighted "
-            f"average). After {_t_text(n['t_end_s'])}, V is {format_mV(n['V_end_mV'])} mV.")
+            f"average). After {_t_text(n['t_end_s'])}, V is {format_mV(n['V_end_mV'])} mV, "
+            f"{format_mV(n['V_end_mV'] - out['end']['E_mV']['K'])} mV from E_K. The higher K+ "
+            "outside, the larger K+'s share of the leak current and the closer V comes to E_K: "
+            "the Nernst limit, which the curve below approaches at high K+.")
     return n, text
 
 
@@ -270,7 +323,8 @@ def _explain_temperature(cell: Cell, changed: Cell, before: dict[str, Any], out:
     return n, text
 
 
-_EXPLAIN = {"raise_k": _explain_raise_k, "block_pump": _explain_block_pump,
+_EXPLAIN = {"control": _explain_control, "remove_na": _explain_remove_na,
+            "raise_k": _explain_raise_k, "block_pump": _explain_block_pump,
             "block_kcc2": _explain_block_kcc2, "remove_cl": _explain_remove_cl,
             "temperature": _explain_temperature}
 
@@ -307,6 +361,9 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
             f"reached half of its final {format_mV(n['V_end_mV'])} mV after "
             f"{_t_text(n['t_half_s'])} (the cell's rest: {format_mV(n['V_rest_mV'])} mV), with "
             f"{_fmt(n['atp_end_per_s'])} ATP used per second at the end.")
+    state, more = _end_state(start.building_cell(), out, tc)
+    n.update(more)
+    text = f"{text} {state}"
     out["experiment"] = {**asdict(exp), "value": None, "before": None, "numbers": n,
                          "explanation": text, "curve": None}
     return out

@@ -31,8 +31,8 @@ MAX_OVERRIDES = 80
 #: Mechanisms the page can switch on and off.
 SWITCHES = ("pump", "kcc2", "nkcc1", "ncx", "pmca", "water")
 #: One-click experiments.
-EXPERIMENTS = ("raise_k", "block_pump", "block_kcc2", "remove_cl", "temperature", "no_gradients",
-               "fire_spike")
+EXPERIMENTS = ("control", "raise_k", "block_pump", "block_kcc2", "remove_cl", "remove_na",
+               "temperature", "no_gradients", "fire_spike")
 
 ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,30}(\.[A-Za-z0-9_]{1,30}){1,2}$")]
 PresetName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]

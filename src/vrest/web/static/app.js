@@ -10,8 +10,12 @@ const GROUPS = [
   ["leak", "Leak channels (permeabilities)"], ["mechanism", "Pumps, transporters, water"],
 ];
 const DEBOUNCE_MS = 120;
+const MECH_WORD = { pump: "Na⁺/K⁺ pump", kcc2: "KCC2 (K⁺–Cl⁻ out)", nkcc1: "NKCC1 (Na⁺–K⁺–2Cl⁻ in)", ncx: "Na⁺/Ca²⁺ exchanger",
+  pmca: "Ca²⁺ pump (PMCA)", water: "Water flow (the cell can swell or shrink)" };
 
-const state = { preset: "rpl1", t_end: 7200, params: {}, mechs: {}, exp: null, ev: null, tab: "explore", step: 0, gpreset: "lecture" };
+const state = { preset: "lecture", t_end: 7200, params: {}, mechs: {}, exp: "control", ev: null, tab: "explore", step: 0, gpreset: "lecture",
+  eca: false, zoom: false, hh: false };
+const NARROW = () => window.matchMedia("(max-width: 899px)").matches;
 let detail = null;          // GET /api/presets/{name}
 let experiments = [];       // GET /api/experiments
 let pending = null;         // AbortController of the request in flight
@@ -56,6 +60,9 @@ function readHash() {
     else if (k === "tab") state.tab = v;
     else if (k === "step") state.step = Number(v) || 0;
     else if (k === "gpreset") state.gpreset = v;
+    else if (k === "eca") state.eca = v === "1";
+    else if (k === "zoom") state.zoom = v === "1";
+    else if (k === "hh") state.hh = v === "1";
     else if (k.startsWith("p.")) state.params[k.slice(2)] = v === "inf" ? "inf" : Number(v);
     else if (k.startsWith("m.")) state.mechs[k.slice(2)] = v === "1";
   }
@@ -66,7 +73,8 @@ function writeHash() {
   if (state.t_end !== 7200) q.set("t", state.t_end);
   for (const [k, v] of Object.entries(state.params)) q.set("p." + k, v);
   for (const [k, v] of Object.entries(state.mechs)) q.set("m." + k, v ? "1" : "0");
-  if (state.exp) q.set("exp", state.exp);
+  if (state.exp && state.exp !== "control") q.set("exp", state.exp);
+  for (const k of ["eca", "zoom", "hh"]) if (state[k]) q.set(k, "1");
   if (state.exp && state.ev !== null && Number.isFinite(state.ev)) q.set("ev", state.ev);
   if (state.tab !== "explore") { q.set("tab", state.tab); q.set("step", state.step); q.set("gpreset", state.gpreset); }
   history.replaceState(null, "", "#" + q.toString());
@@ -192,31 +200,40 @@ function setParam(name, value) {
 
 function controlRow(row) {
   const id = "f-" + row.name.replace(/\./g, "-");
-  const unit = row.unit === "1" ? "" : row.unit;
-  const label = el("label", { for: id, title: `${row.description}; allowed ${row.allowed}` },
-    el("span", { class: "pname", text: row.name }), el("span", { class: "unit", text: unit }));
-  const slider = el("input", { type: "range", min: "0", max: "1000", step: "1", id: id + "-s", "aria-label": row.name + " slider", "data-param": row.name });
+  const unit = row.unit_label || row.unit;
+  const plain = `${row.label}, ${unit}`;
+  const label = el("label", { for: id },
+    el("span", { class: "plain", text: plain }), el("span", { class: "pname", text: row.name }));
+  const help = el("p", { class: "help hidden", id: id + "-help",
+    text: `${row.description || row.label}. Allowed: ${row.allowed}. Name for the command line and the link: ${row.name}.` });
+  const info = el("button", { type: "button", class: "info", "aria-expanded": "false", "aria-controls": help.id,
+    "aria-label": "what is " + row.label + "?", text: "?" });
+  info.addEventListener("click", () => {
+    const open = help.classList.toggle("hidden") === false;
+    info.setAttribute("aria-expanded", String(open));
+  });
+  const slider = el("input", { type: "range", min: "0", max: "1000", step: "1", id: id + "-s", "aria-label": plain + " (slider)", "data-param": row.name });
   const num = el("input", { type: "text", inputmode: "decimal", id, class: "num", "data-param": row.name });
   slider.addEventListener("input", () => setParam(row.name, fromSlider(row, Number(slider.value))));
   num.addEventListener("change", () => {
     const t = num.value.trim();
     const v = t.toLowerCase() === "inf" ? "inf" : Number(t);
     if (t === "" || (v !== "inf" && !Number.isFinite(v))) {
-      showErrors({ message: "", data: { errors: [{ field: row.name, message: `${row.name}: "${t}" is not a number.` }] } });
+      showErrors({ message: "", data: { errors: [{ field: row.name, message: `${row.label} (${row.name}): "${t}" is not a number.` }] } });
       return;
     }
     setParam(row.name, v);
   });
-  const box = el("div", { class: "row", "data-row": row.name }, label, slider, num);
+  const box = el("div", { class: "row", "data-row": row.name }, el("div", { class: "lab" }, label, info), help, slider, num);
   if (row.group === "leak" && row.name.endsWith(".P") && row.name !== "leak.K.P") {
-    const ratio = el("input", { type: "text", inputmode: "decimal", class: "ratio", "data-ratio": row.name, title: "ratio to P_K", "aria-label": row.name + " ratio to P_K" });
+    const ratio = el("input", { type: "text", inputmode: "decimal", class: "ratio", "data-ratio": row.name, "aria-label": row.label + " as a multiple of the K+ leak permeability" });
     ratio.addEventListener("change", () => {
       const pk = current(detail.parameters.find((p) => p.name === "leak.K.P") || { value: NaN });
       const r = Number(ratio.value);
       if (!Number.isFinite(r) || !Number.isFinite(pk)) return;
       setParam(row.name, Number((r * pk).toPrecision(4)));
     });
-    box.append(el("span", { class: "times", text: "= P_K ×" }), ratio);
+    box.append(el("div", { class: "ratiobox" }, el("span", { text: "= K+ leak permeability ×" }), ratio));
   }
   box.append(el("div", { class: "err", "data-for": row.name }));
   return box;
@@ -245,12 +262,14 @@ function refreshRatios() {
 function buildControls() {
   const aside = $("controls");
   aside.replaceChildren();
-  const desc = el("details", { class: "about" }, el("summary", { text: detail.title }), el("p", { text: detail.description }));
-  aside.append(desc);
+  const desc = el("details", { class: "about" }, el("summary", { text: "About this cell: " + detail.title }), el("p", { text: detail.description }));
+  aside.append(el("h2", { text: "Parameters" }), desc);
+  const narrow = NARROW();
   for (const [group, title] of GROUPS) {
     const rows = detail.parameters.filter((p) => p.group === group);
     if (!rows.length) continue;
-    const box = el("details", { open: "", class: "group" }, el("summary", { text: title }));
+    const box = el("details", { class: "group", "data-group": group }, el("summary", { text: title }));
+    if (!narrow) box.open = true;
     if (group === "bath") box.append(bathSwitch());
     if (group === "mechanism") {
       for (const m of detail.mechanisms.filter((x) => x.switchable)) {
@@ -261,7 +280,7 @@ function buildControls() {
           for (const r of rows.filter((x) => x.mechanism === m.name)) syncRow(r.name);
           schedule();
         });
-        box.append(el("div", { class: "mech" }, el("label", { for: cb.id, title: m.describe }, cb, " " + m.name + " ", el("small", { text: m.describe }))));
+        box.append(el("div", { class: "mech" }, el("label", { for: cb.id }, cb, " " + (MECH_WORD[m.name] || m.name) + " ", el("small", { text: m.describe }))));
         for (const r of rows.filter((x) => x.mechanism === m.name)) box.append(controlRow(r));
       }
     } else {
@@ -292,11 +311,8 @@ function bathSwitch() {
 function buildExperiments() {
   const box = $("exp-buttons");
   box.replaceChildren();
-  const none = el("button", { class: "exp", "data-exp": "", text: "Control (no change)" });
-  none.addEventListener("click", () => { state.exp = null; state.ev = null; markExperiment(); schedule(); });
-  box.append(none);
   for (const e of experiments) {
-    const b = el("button", { class: "exp", "data-exp": e.name, title: e.description, text: e.title });
+    const b = el("button", { type: "button", class: "exp", "data-exp": e.name, "aria-describedby": "exp-explanation", text: e.title });
     b.addEventListener("click", () => {
       state.exp = e.name;
       const input = document.querySelector(`input[data-exp-value="${e.name}"]`);
@@ -306,30 +322,43 @@ function buildExperiments() {
     });
     const group = el("span", { class: "expgroup" }, b);
     if (e.default !== null) {
-      const v = el("input", { type: "text", class: "expval", "data-exp-value": e.name, title: `${e.value_label} (${e.unit}), ${e.lo}–${e.hi}`, "aria-label": `${e.value_label} in ${e.unit}` });
+      const unit = UNIT_WORD[e.unit] || e.unit;
+      const v = el("input", { type: "text", inputmode: "decimal", class: "expval", "data-exp-value": e.name, "aria-label": `${e.value_label}, ${unit} (${e.lo} to ${e.hi})` });
       v.value = state.exp === e.name && state.ev !== null ? state.ev : e.default;
       v.addEventListener("change", () => { if (state.exp === e.name) { state.ev = Number(v.value); schedule(); } });
-      group.append(v, el("small", { text: e.unit }), el("div", { class: "err", "data-for": "experiment.value." + e.name }));
+      group.append(v, el("small", { text: unit }), el("div", { class: "err", "data-for": "experiment.value." + e.name }));
     }
     box.append(group);
   }
   markExperiment();
 }
+const UNIT_WORD = { degC: "°C" };
 function markExperiment() {
-  for (const b of document.querySelectorAll("button.exp")) b.classList.toggle("active", (b.dataset.exp || null) === state.exp);
+  for (const b of document.querySelectorAll("button.exp")) {
+    const on = b.dataset.exp === state.exp;
+    b.classList.toggle("active", on);
+    b.setAttribute("aria-pressed", String(on));
+  }
 }
 
 /* ---------------------------------------------------------------- plots */
 function sizeOf(id, h) {
-  const w = Math.max(320, $(id).clientWidth - 8);
-  return { width: w, height: h };
+  const w = Math.max(240, $(id).clientWidth);
+  return { width: w, height: NARROW() ? Math.round(h * 0.8) : h };
 }
 function linePlot(id, key, opts, data) {
   if (plots[key]) { plots[key].destroy(); delete plots[key]; }
   const target = $(id);
   target.replaceChildren();
-  plots[key] = new uPlot({ ...sizeOf(id, opts.height || 300), ...opts }, data, target);
+  plots[key] = new uPlot({ ...sizeOf(id, opts.height || 300), legend: { show: false }, ...opts }, data, target);
 }
+/* A legend under a plot that always shows values (the last point of each line), never "--". */
+function legend(id, items) {
+  $(id).replaceChildren(...items.map((it) => el("li", { "data-series": it.label },
+    el("span", { class: "sw" + (it.dash ? " " + it.dash : ""), style: `border-top-color:${it.color}` }),
+    el("span", { text: it.label + (it.value === undefined ? "" : " = ") }), el("b", { text: it.value === undefined ? "" : it.value }))));
+}
+const last = (xs) => { for (let i = xs.length - 1; i >= 0; i--) if (xs[i] !== null && Number.isFinite(xs[i])) return xs[i]; return NaN; };
 /* Log axes: a tick and a grid line at each power of ten only. */
 function decades(u, axis, min, max) {
   const out = [];
@@ -338,18 +367,43 @@ function decades(u, axis, min, max) {
 }
 const logAxis = (label, format) => ({ label, splits: decades, values: (u, ticks) => ticks.map((t) => (t === null ? "" : format(t))) });
 const logX = (label) => ({ scales: { x: { time: false, distr: 3, log: 10 } }, axes: [logAxis(label, duration), {}] });
-
-function renderV(d) {
-  const s = d.series;
-  const series = [{}, { label: "V", stroke: COLOR.V, width: 2.5 }];
-  const data = [s.t, s.V];
-  for (const ion of IONS) { series.push({ label: "E_" + ion, stroke: COLOR[ion], width: 1.2, dash: [6, 4] }); data.push(s["E_" + ion]); }
-  if (s.GHK) { series.push({ label: "GHK", stroke: COLOR.GHK, width: 1.5, dash: [2, 3] }); data.push(s.GHK); }
-  if (s.chord) { series.push({ label: "chord", stroke: COLOR.chord, width: 1.5, dash: [10, 3, 2, 3] }); data.push(s.chord); }
-  const base = logX("time");
-  base.axes[1] = { label: "mV" };
-  linePlot("plot-v", "v", { ...base, height: 340, series, legend: { live: true } }, data);
+/* Sign convention: today's V = inside - outside, or Hodgkin and Huxley's outside - inside. */
+const sg = (x) => (x === null || x === undefined || !Number.isFinite(x) ? x : (state.hh ? -x : x));
+const flip = (xs) => (state.hh ? xs.map((x) => (x === null ? null : -x)) : xs);
+const vName = () => (state.hh ? "V (out − in)" : "V");
+/* The y-range follows the lines that matter: V and the E's shown (not E_Ca unless asked for). */
+function yRange(lines, padFrac = 0.06) {
+  let lo = Infinity, hi = -Infinity;
+  for (const xs of lines) for (const x of xs) if (x !== null && Number.isFinite(x)) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+  if (!Number.isFinite(lo)) return [-100, 50];
+  const pad = Math.max(1, (hi - lo) * padFrac);
+  return [lo - pad, hi + pad];
 }
+
+function potentialLines(s, withGhk) {
+  const lines = [{ key: "V", label: vName(), color: COLOR.V, width: 2.5, data: flip(s.V) }];
+  for (const ion of IONS) {
+    if (ion === "Ca" && !state.eca) continue;
+    lines.push({ key: "E_" + ion, label: "E_" + ion, color: COLOR[ion], width: 1.4, dash: "dash", data: flip(s["E_" + ion]) });
+  }
+  if (withGhk && s.GHK) lines.push({ key: "GHK", label: "GHK (leaks only)", color: COLOR.GHK, width: 1.6, dash: "dot", data: flip(s.GHK) });
+  if (withGhk && s.chord) lines.push({ key: "chord", label: "chord (leaks only)", color: COLOR.chord, width: 1.6, dash: "dash", data: flip(s.chord) });
+  return lines;
+}
+const DASH = { dash: [6, 4], dot: [2, 3] };
+function drawPotentials(plotId, key, legendId, s, withGhk, height) {
+  const lines = potentialLines(s, withGhk);
+  const series = [{}, ...lines.map((l) => ({ label: l.label, stroke: l.color, width: l.width, dash: l.dash ? DASH[l.dash] : undefined }))];
+  const shown = state.zoom ? [lines[0].data] : lines.map((l) => l.data);
+  const range = yRange(shown);
+  const base = logX("time");
+  base.scales.y = { range: () => range };
+  base.axes[1] = { label: state.hh ? "mV (outside − inside)" : "mV" };
+  linePlot(plotId, key, { ...base, height, series }, [s.t, ...lines.map((l) => l.data)]);
+  legend(legendId, lines.map((l) => ({ label: l.label, color: l.color, dash: l.dash, value: mV(last(l.data)) + " mV" })));
+}
+
+function renderV(d) { drawPotentials("plot-v", "v", "legend-v", d.series, true, 340); }
 function renderC(d) {
   const s = d.series;
   const series = [{}];
@@ -359,20 +413,22 @@ function renderC(d) {
   base.scales.y = { distr: 3, log: 10 };
   base.axes[1] = logAxis("mM", (x) => fmt(x, 2));
   linePlot("plot-c", "c", { ...base, height: 260, series }, data);
+  legend("legend-c", IONS.map((ion) => ({ label: LABEL[ion] + " inside", color: COLOR[ion], value: fmt(last(s[ion + "_i"]), 3) + " mM" })));
 }
 function renderK(curve) {
   const card = $("kcurve-card");
   if (!curve) { card.classList.add("hidden"); return; }
   card.classList.remove("hidden");
-  const series = [{}, { label: "model steady V", stroke: COLOR.V, width: 2, points: { show: true, size: 6 } },
-    { label: "Nernst E_K", stroke: COLOR.K, dash: [6, 4] }];
-  const data = [curve.K_o, curve.V_steady, curve.nernst];
-  if (curve.GHK) { series.push({ label: "GHK", stroke: COLOR.GHK, dash: [2, 3] }); data.push(curve.GHK); }
+  const lines = [{ label: "model steady " + vName(), color: COLOR.V, data: flip(curve.V_steady) },
+    { label: "Nernst E_K", color: COLOR.K, dash: "dash", data: flip(curve.nernst) }];
+  if (curve.GHK) lines.push({ label: "GHK", color: COLOR.GHK, dash: "dot", data: flip(curve.GHK) });
+  const series = [{}, ...lines.map((l, i) => ({ label: l.label, stroke: l.color, width: i ? 1.4 : 2, dash: l.dash ? DASH[l.dash] : undefined, points: { show: i === 0, size: 6 } }))];
   linePlot("plot-k", "k", {
     height: 280, series, scales: { x: { time: false, distr: 3, log: 10 } },
     axes: [logAxis("K⁺ outside (mM)", (x) => fmt(x, 2)), { label: "mV" }],
-  }, data);
-  $("kcurve-note").textContent = `Slope between the two highest K_o: ${fmt(curve.slope_top_mV_per_decade)} mV per tenfold (Nernst: ${fmt(curve.nernst_slope_mV)}). Nernst and GHK use the control cell's inside concentrations; the points are the model's steady states.`;
+  }, [curve.K_o, ...lines.map((l) => l.data)]);
+  legend("legend-k", lines.map((l) => ({ label: l.label + " at " + fmt(last(curve.K_o)) + " mM", color: l.color, dash: l.dash, value: mV(last(l.data)) + " mV" })));
+  $("kcurve-note").textContent = `Slope between the two highest K⁺ outside: ${fmt(curve.slope_top_mV_per_decade)} mV per tenfold (Nernst: ${fmt(curve.nernst_slope_mV)}). Nernst and GHK use the control cell's inside concentrations; the points are the model's steady states.`;
 }
 
 /* ---------------------------------------------------------------- tables */
@@ -380,30 +436,33 @@ function renderEnd(d) {
   const e = d.end;
   $("end-time").textContent = `t = ${duration(d.series.t[d.series.t.length - 1])}`;
   const rows = [
-    ["V", mV(e.V_mV) + " mV", "v-end", e.V_mV],
-    ["GHK prediction (leaks only)", mV(e.GHK_mV) + " mV", "ghk-end", e.GHK_mV],
-    ["chord prediction (leaks only)", mV(e.chord_mV) + " mV", "chord-end", e.chord_mV],
-    ...IONS.map((i) => ["E_" + i, mV(e.E_mV[i]) + " mV", "e-" + i, e.E_mV[i]]),
+    [vName(), mV(sg(e.V_mV)) + " mV", "v-end", e.V_mV],
+    ["GHK prediction (leaks only)", mV(sg(e.GHK_mV)) + " mV", "ghk-end", e.GHK_mV],
+    ["chord prediction (leaks only)", mV(sg(e.chord_mV)) + " mV", "chord-end", e.chord_mV],
+    ...IONS.map((i) => ["E_" + i, mV(sg(e.E_mV[i])) + " mV", "e-" + i, e.E_mV[i]]),
     ["ATP used", fmt(e.atp_per_s) + " per s", "atp-end", e.atp_per_s],
     ["net membrane current", fmt(e.current_total_pA) + " pA", "i-end", e.current_total_pA],
-    ["cell volume / start", fmt(e.volume_rel, 4), "vol-end", e.volume_rel],
+    ["cell volume / start", fmt(e.volume_rel, 4) + " ×", "vol-end", e.volume_rel],
   ];
   $("end-numbers").replaceChildren(...rows.map(([k, v, id, raw]) =>
     el("tr", {}, el("th", { text: k }), el("td", { id, "data-value": String(raw), text: v }))));
 }
 const ARROW = { out: "↑ out", in: "↓ in", none: "— none", outward: "↑ outward", inward: "↓ inward" };
+const ION_HEAD = ["ion", "inside, mM", "outside, mM", "E, mV", "V − E, mV", "ions move", "current", "fluxes by mechanism, ions/s (+ out)", "why"];
 function renderIons(d) {
-  const head = el("tr", {}, ...["ion", "inside mM", "outside mM", "E mV", "V − E mV", "flux", "current", "model fluxes (ions/s, + out)", "why"].map((h) => el("th", { text: h })));
+  const head = el("tr", { class: "head" }, ...ION_HEAD.map((h) => el("th", { text: h })));
   const rows = d.ions.map((r) => {
     const parts = Object.entries(r.flux_ions_per_s).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ");
-    return el("tr", { "data-ion": r.ion },
+    const cells = [
       el("td", { text: r.label }), el("td", { text: fmt(r.c_in_mM, 4) }), el("td", { text: fmt(r.c_out_mM, 4) }),
-      el("td", { class: "e", text: mV(r.E_mV) }), el("td", { class: "df", "data-value": String(r.driving_force_mV), text: mV(r.driving_force_mV) }),
+      el("td", { class: "e", text: mV(sg(r.E_mV)) }), el("td", { class: "df", "data-value": String(r.driving_force_mV), text: mV(sg(r.driving_force_mV)) }),
       el("td", { class: "flux", text: ARROW[r.flux] || r.flux }), el("td", { class: "current", text: ARROW[r.current] || r.current }),
       el("td", { class: "small", text: (parts || "—") + ` · net ${fmt(r.net_flux_ions_per_s, 2)}` }),
-      el("td", { class: "reason", text: r.reason }));
+      el("td", { class: "reason", text: r.reason })];
+    cells.forEach((c, i) => c.setAttribute("data-label", ION_HEAD[i]));
+    return el("tr", { "data-ion": r.ion }, ...cells);
   });
-  $("ion-table").replaceChildren(head, ...rows);
+  $("ion-table").replaceChildren(el("thead", {}, head), el("tbody", {}, ...rows));
 }
 function renderBudget(d) {
   const b = d.budget;
@@ -417,6 +476,11 @@ function renderBudget(d) {
   }
   rows.push(el("tr", {}, el("th", { text: "cell" }), el("td", { text: `area ${fmt(b.area_um2)} µm², volume ${fmt(b.volume_um3)} µm³` })));
   $("budget").replaceChildren(...rows);
+  $("ap-answer").textContent = `Almost nothing in the gradients. A spike swings V by about 100 mV, roughly once more the resting voltage, `
+    + `so the ions that cross are of the order of the charge now sitting on the membrane: ${fmt(b.membrane_charge_ions)} ions' worth, `
+    + `${fmt(b.charge_fraction_of_K)} of the K⁺ inside this cell. The inside concentrations and so the E's stay put; what changes for a `
+    + `millisecond is which channels are open (the permeabilities: first Na⁺, then K⁺), which moves V towards E_Na and back. `
+    + `The pump returns the few ions afterwards, at its own slow pace; only thousands of spikes in a row, or a tiny cell, shift the gradients.`;
 }
 
 function render(d) {
@@ -427,7 +491,8 @@ function render(d) {
   renderIons(d);
   renderBudget(d);
   const x = d.experiment;
-  $("exp-explanation").textContent = x ? x.explanation : "Control: the cell from its starting state (V(0) from the preset), left alone. Pick an experiment above.";
+  $("exp-explanation").textContent = x ? x.explanation : "No experiment: the cell from the preset's starting state, left alone. Pick an experiment above.";
+  $("sign-note").classList.toggle("hidden", !state.hh);
   renderK(x ? x.curve : null);
 }
 
@@ -448,19 +513,13 @@ function renderStep() {
   $("step-title").textContent = `${st.key}. ${st.title}`;
   $("step-what").textContent = st.what;
   $("step-lecture").textContent = st.lecture;
-  $("step-model").textContent = `V = ${mV(st.numbers.V_end_mV)} mV; E_K ${mV(st.numbers.E_K_mV)}, E_Na ${mV(st.numbers.E_Na_mV)}, E_Cl ${mV(st.numbers.E_Cl_mV)}, E_Ca ${mV(st.numbers.E_Ca_mV)} mV`;
+  $("step-model").textContent = `V = ${mV(st.numbers.V_end_mV)} mV; E_K ${mV(st.numbers.E_K_mV)}, E_Na ${mV(st.numbers.E_Na_mV)}, E_Cl ${mV(st.numbers.E_Cl_mV)}, E_Ca ${mV(st.numbers.E_Ca_mV)} mV (today's convention, V = inside − outside)`;
   $("step-model").dataset.value = String(st.numbers.V_end_mV);
   $("step-text").textContent = st.text;
   $("step-mechs").textContent = "Mechanisms: " + (st.mechanisms.join("; ") || "none");
   $("prev-step").disabled = state.step === 0;
   $("next-step").disabled = state.step === guide.steps.length - 1;
-  const s = st.series;
-  const series = [{}, { label: "V", stroke: COLOR.V, width: 2.5 }];
-  const data = [s.t, s.V];
-  for (const ion of IONS) { series.push({ label: "E_" + ion, stroke: COLOR[ion], dash: [6, 4] }); data.push(s["E_" + ion]); }
-  const base = logX("time");
-  base.axes[1] = { label: "mV" };
-  linePlot("plot-step", "step", { ...base, height: 320, series }, data);
+  drawPotentials("plot-step", "step", "legend-step", st.series, false, 320);
   writeHash();
 }
 
@@ -487,7 +546,8 @@ async function main() {
   for (const sel of [$("preset"), $("guide-preset")]) {
     sel.replaceChildren(...presets.map((p) => el("option", { value: p.name, text: `${p.name}: ${p.title}` })));
   }
-  if (!presets.some((p) => p.name === state.preset)) state.preset = "rpl1";
+  if (!presets.some((p) => p.name === state.preset)) state.preset = presets.some((p) => p.name === "lecture") ? "lecture" : presets[0].name;
+  if (state.exp && !experiments.some((e) => e.name === state.exp)) state.exp = null;
   $("guide-preset").value = state.gpreset;
   $("t_end").value = String(state.t_end);
   if (!$("t_end").value) { state.t_end = 7200; $("t_end").value = "7200"; }
@@ -498,7 +558,16 @@ async function main() {
     await loadPreset(state.preset); schedule();
   });
   $("t_end").addEventListener("change", () => { state.t_end = Number($("t_end").value); schedule(); });
-  $("reset").addEventListener("click", () => { state.params = {}; state.mechs = {}; state.exp = null; buildControls(); markExperiment(); schedule(); });
+  $("reset").addEventListener("click", () => { state.params = {}; state.mechs = {}; state.exp = "control"; buildControls(); markExperiment(); schedule(); });
+  for (const [id, key] of [["show-eca", "eca"], ["zoom-v", "zoom"], ["sign-hh", "hh"]]) {
+    $(id).checked = state[key];
+    $(id).addEventListener("change", () => {
+      state[key] = $(id).checked;
+      writeHash();
+      if (state.tab === "guide" && guide) renderStep(); else if (lastGood) render(lastGood);
+    });
+  }
+  for (const a of document.querySelectorAll("nav.jump a")) a.addEventListener("click", () => { if (state.tab !== "explore") showTab("explore"); setTimeout(() => $(a.getAttribute("href").slice(1)).focus({ preventScroll: true }), 0); });
   $("share").addEventListener("click", async () => {
     writeHash();
     try { await navigator.clipboard.writeText(location.href); setStatus("link copied", "ok"); } catch { setStatus("copy the address bar to share", "ok"); }
