@@ -63,7 +63,11 @@ def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, 
 
 def _steady_V(cell: Cell) -> float | None:
     """The steady V of ``cell`` (mV), or None when it has none (e.g. swelling without end)."""
+    from vrest.errors import VrestError
     from vrest.solve.steady import steady_state
 
-    ss = steady_state(cell, raise_on_failure=False)
+    try:
+        ss = steady_state(cell, raise_on_failure=False)
+    except VrestError:  # e.g. gated channels, which the steady-state solver does not take
+        return None
     return float(ss.V[0]) if bool(ss.converged[0]) else None

@@ -13,7 +13,6 @@ the run was too short.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -30,14 +29,13 @@ from vrest.model.what_v import what_v_is
 from vrest.physics import equations as eq
 from vrest.physics.constants import N_A, ZERO_C
 from vrest.solve.buildup import ANION_TIME_S, no_gradients
-from vrest.solve.kout import kout_curve, turn_text
 from vrest.solve.steady import steady_state
 from vrest.web import course, spike_experiment
 from vrest.web.end_state import end_state as _end_state
+from vrest.web.kout_curve import k_curve
 
 EVENT_T = 1e-6  # s
 FAST_T = 0.5  # s: "at once", after the membrane has recharged (tau ~ 10 ms) and before ions move
-K_CURVE = np.geomspace(1.0, 100.0, 15)  # mM, K_o values of the steady-state curve
 IONS = course.IONS
 
 
@@ -367,42 +365,3 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
     out["experiment"] = {**asdict(exp), "value": None, "before": None, "numbers": n,
                          "explanation": text, "curve": None}
     return out
-
-
-# -- V against K_o ---------------------------------------------------------------------------
-
-def k_curve(cell: Cell, control: Any) -> dict[str, Any]:
-    """V over K_o, acute (V read READ_AFTER_S after the change, the inside as it was: the
-    default, as Hodgkin and Katz measured it) and steady (hours), with the Nernst E_K and the
-    GHK potential at the control cell's inside concentrations (vrest.solve.kout)."""
-    ks = K_CURVE
-    t_k = cell.temperature + ZERO_C
-    inside = dict(zip(IONS, control.c_in[0].tolist(), strict=True))
-    outside = dict(zip(IONS, control.c_out[0].tolist(), strict=True))
-    bath = {ion: np.full(ks.shape, float(getattr(cell.bath, ion))) for ion in IONS}
-    bath["K"] = ks
-    acute = kout_curve(cell, bath, "acute")
-    steady = kout_curve(cell, bath, "steady")
-    nernst = eq.nernst(1, inside["K"], ks, t_k)
-    perm, _ = course.leaks(cell)
-    perm = {k: v for k, v in perm.items() if v > 0}
-    ghk = None
-    if perm:
-        ghk = eq.zero_current_potential(perm, {i: inside[i] for i in perm},
-                                        {i: (ks if i == "K" else outside[i]) for i in perm}, t_k)
-
-    def values(curve: Any) -> list[float | None]:
-        return [float(x) if ok and math.isfinite(x) else None
-                for x, ok in zip(curve.V, curve.ok, strict=True)]
-
-    v_acute, v_steady = values(acute), values(steady)
-    slope = (v_acute[-1] - v_acute[-2]) / math.log10(ks[-1] / ks[-2]) \
-        if None not in v_acute[-2:] else None
-    return {"K_o": ks.tolist(), "default": "acute", "V_acute": v_acute, "V_steady": v_steady,
-            "labels": {"acute": acute.label, "steady": steady.label},
-            "read_after_s": acute.read_after_s,
-            "E_K_steady": [float(e) for e in eq.nernst(1, steady.K_i_mM, ks, t_k)],
-            "turn": steady.turn, "turn_text": None if steady.turn is None else turn_text(steady.turn),
-            "nernst": np.asarray(nernst).tolist(),
-            "GHK": None if ghk is None else np.asarray(ghk).tolist(),
-            "slope_top_mV_per_decade": slope, "nernst_slope_mV": float(eq.nernst_slope(t_k))}

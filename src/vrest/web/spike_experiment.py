@@ -21,6 +21,7 @@ from vrest.model.protocol import Protocol, pulse
 from vrest.solve.simulate import simulate
 from vrest.solve.spikes import analyse_spike
 from vrest.web import course
+from vrest.web.end_state import end_state
 
 T_STIM, WIDTH, T_END = 0.010, 0.001, 0.040  # s
 
@@ -53,8 +54,10 @@ def run(cell: Cell, exp: Any, amplitude: float, times: NDArray[np.float64]) -> d
         text = _explain(numbers)
         gates = {name: tc.y[:, 0, tc.names.index(name)].tolist()
                  for name in tc.names if name.endswith((".m", ".h", ".n"))}
+    state, more = end_state(cell, out, tc)
+    numbers.update(more)
     out["experiment"] = {**asdict(exp), "value": amplitude, "before": None, "numbers": numbers,
-                         "explanation": text, "curve": None, "gates": gates}
+                         "explanation": f"{text} {state}", "curve": None, "gates": gates}
     return out
 
 
