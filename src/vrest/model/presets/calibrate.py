@@ -107,17 +107,38 @@ def net_fluxes(cell: Cell, factors: dict[str, float] | None = None) -> tuple[np.
     return np.sum(fluxes, axis=0), np.sum(np.abs(fluxes), axis=0)
 
 
-def _residual(base: Cell, names: list[str], scale: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Relative net fluxes for unknowns x (in units of ``scale``). Every flux is proportional to
-    its mechanism's strength, so a strength scales its mechanism's flux (and may go negative
-    while the solver searches); inside.* numbers change the cell."""
+def _fluxes(base: Cell, names: list[str], scale: np.ndarray,
+            x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Net and gross fluxes for unknowns x (in units of ``scale``). Every flux is proportional
+    to its mechanism's strength, so a strength scales its mechanism's flux (and may go
+    negative while the solver searches); inside.* numbers change the cell."""
     values = dict(zip(names, x * scale, strict=True))
     stored = base.values()
     rates = {n.rsplit(".", 1)[0]: v / stored[n] for n, v in values.items()
              if not n.startswith("inside.")}
     cell = base.with_parameters({n: v for n, v in values.items() if n.startswith("inside.")})
-    net, gross = net_fluxes(cell, rates)
+    return net_fluxes(cell, rates)
+
+
+def _residual(base: Cell, names: list[str], scale: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Net fluxes relative to the gross fluxes, for unknowns x."""
+    net, gross = _fluxes(base, names, scale, x)
     return net / gross
+
+
+def _linear_start(base: Cell, names: list[str], scale: np.ndarray, x0: np.ndarray) -> np.ndarray:
+    """The first guess with its strengths re-solved by least squares at the guessed V (fluxes
+    are linear in strengths), so that a transporter running the wrong way shows up as a
+    negative strength rather than as a failed search."""
+    rate = np.array([not n.startswith("inside.") for n in names])
+    zero = np.where(rate, 0.0, x0)
+    f0, gross = _fluxes(base, names, scale, zero)[0], _fluxes(base, names, scale, x0)[1]
+    columns = [_fluxes(base, names, scale, np.where(np.arange(len(names)) == i, 1.0, zero))[0] - f0
+               for i in np.flatnonzero(rate)]
+    r = np.linalg.lstsq(np.array(columns).T / gross[:, None], -f0 / gross, rcond=None)[0]
+    out = x0.copy()
+    out[rate] = r
+    return out
 
 
 def solve(name: str) -> Calibration:
@@ -131,7 +152,8 @@ def solve(name: str) -> Calibration:
     base = cell_from_preset(preset)
     guess = np.array([base.values()[n] for n in names])
     scale = np.where(guess != 0, np.abs(guess), 1.0)
-    sol = root(lambda x: _residual(base, names, scale, x), guess / scale, method="lm",
+    start = _linear_start(base, names, scale, guess / scale)
+    sol = root(lambda x: _residual(base, names, scale, x), start, method="lm",
                options={"xtol": 1e-15, "ftol": 1e-15})
     values = dict(zip(names, (float(v) for v in sol.x * scale), strict=True))
     residual = float(np.max(np.abs(_residual(base, names, scale, sol.x))))
