@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+import vrest
+
 from vrest.cli import main, parsing
 from vrest.errors import ParameterError, UnknownNameError
 
@@ -58,11 +60,11 @@ def test_nernst_custom_valence(capsys):
 
 def test_ghk_default_preset_json(capsys):
     data = run_json(capsys, "ghk")
-    assert data["preset"] == "mammalian"
-    assert data["V_mV"] == pytest.approx(-73.40, abs=0.01)
+    assert data["preset"] == "lecture" == vrest.DEFAULT_PRESET
+    assert data["V_mV"] == pytest.approx(-61.04, abs=0.01)
     assert data["chord_mV"] == pytest.approx(data["V_mV"], abs=1e-9)
     assert set(data["E_mV"]) == {"Na", "K", "Cl", "Ca"}
-    assert data["E_mV"]["K"] == pytest.approx(-98.59, abs=0.01)
+    assert data["E_mV"]["K"] == pytest.approx(-70.53, abs=0.01)
 
 
 def test_ghk_overrides(capsys):

@@ -10,8 +10,8 @@ import argparse
 from typing import Any
 
 from vrest.cli.output import print_json
+from vrest.model.presets.loader import DEFAULT_PRESET
 
-DEFAULT_PRESET = "mammalian"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

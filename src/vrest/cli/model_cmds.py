@@ -9,8 +9,8 @@ from typing import Any
 
 from vrest.cli.parsing import load_cell_with_settings
 from vrest.errors import ParameterError
+from vrest.model.presets.loader import DEFAULT_PRESET
 
-DEFAULT_PRESET = "rpl1"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -12,10 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import ParameterError
+from vrest.model.presets.loader import DEFAULT_PRESET
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
-DEFAULT_PRESET = "lecture"
 
 ANION_TIME_S = 3600.0  # s over which the cell makes its anions (only the amount matters)
 V_TOL_MV = 0.1  # settled: V within this of its end value ...

@@ -38,7 +38,11 @@ from vrest.errors import PresetError, VrestError, unknown
 from vrest.physics import ions as _ions
 from vrest.physics.constants import T_MAX_K, T_MIN_K, ZERO_C
 
-__all__ = ["Preset", "load", "names", "parse"]
+__all__ = ["DEFAULT_PRESET", "Preset", "load", "names", "parse"]
+
+#: The preset every command, the story and the explorer use when none is named: the lecture's
+#: neuron, a calibrated teaching preset (benchmarks name ``rpl1`` explicitly).
+DEFAULT_PRESET = "lecture"
 
 _TOP_KEYS = (
     "name",

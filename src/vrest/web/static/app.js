@@ -11,7 +11,7 @@ const GROUPS = [
 ];
 const DEBOUNCE_MS = 120;
 
-const state = { preset: "rpl1", t_end: 7200, params: {}, mechs: {}, exp: null, ev: null, tab: "explore", step: 0, gpreset: "lecture" };
+const state = { preset: null, t_end: 7200, params: {}, mechs: {}, exp: null, ev: null, tab: "explore", step: 0, gpreset: null };
 let detail = null;          // GET /api/presets/{name}
 let experiments = [];       // GET /api/experiments
 let pending = null;         // AbortController of the request in flight
@@ -487,7 +487,9 @@ async function main() {
   for (const sel of [$("preset"), $("guide-preset")]) {
     sel.replaceChildren(...presets.map((p) => el("option", { value: p.name, text: `${p.name}: ${p.title}` })));
   }
-  if (!presets.some((p) => p.name === state.preset)) state.preset = "rpl1";
+  const fallback = (presets.find((p) => p.default) || presets[0]).name;  // the server's default preset
+  if (!presets.some((p) => p.name === state.preset)) state.preset = fallback;
+  if (!presets.some((p) => p.name === state.gpreset)) state.gpreset = fallback;
   $("guide-preset").value = state.gpreset;
   $("t_end").value = String(state.t_end);
   if (!$("t_end").value) { state.t_end = 7200; $("t_end").value = "7200"; }
