@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import vrest
-
 from vrest.cli import main, parsing
 from vrest.errors import ParameterError, UnknownNameError
 

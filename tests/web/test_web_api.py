@@ -333,8 +333,9 @@ def test_guide_steps(client):
 
     data = ok(client.get("/api/guide", params={"preset": "lecture"}))
     steps = data["steps"]
-    assert [s["key"] for s in steps] == ["0", "1a", "1b", "2", "3", "4", "5", "6", "7", "real"]
-    assert [s["step"] for s in steps] == list(range(10))
+    # step 8: the lecture's Ca2+ pump (PMCA), which keeps Ca_i where NCX runs in reverse
+    assert [s["key"] for s in steps] == ["0", "1a", "1b", "2", "3", "4", "5", "6", "7", "8", "real"]
+    assert [s["step"] for s in steps] == list(range(11))
     n = {s["key"]: s["numbers"] for s in steps}
     assert n["0"]["V_end_mV"] == pytest.approx(0.0, abs=1e-9)
     # step 1a: the bare anions give the lecture's -5 mV; 1b: with counter-ions V stays 0

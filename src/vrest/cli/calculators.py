@@ -13,7 +13,6 @@ from vrest.cli.output import print_json
 from vrest.model.presets.loader import DEFAULT_PRESET
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the calculator commands to the `vrest` parser."""
     _add_nernst(subparsers)

@@ -16,7 +16,6 @@ from vrest.errors import ParameterError
 from vrest.model.presets.loader import DEFAULT_PRESET
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the fit, sensitivity and experiment commands."""
     _add_fit(subparsers)

@@ -12,7 +12,6 @@ from vrest.errors import ParameterError
 from vrest.model.presets.loader import DEFAULT_PRESET
 
 
-
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the model commands."""
     p = subparsers.add_parser("simulate", help="time course of a preset cell through a protocol")

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import ParameterError
-from vrest.model.presets.loader import DEFAULT_PRESET
+from vrest.model.presets.loader import DEFAULT_PRESET as DEFAULT_PRESET  # the story's default
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
