@@ -258,3 +258,35 @@ def test_parse_assignments():
 
 
 # README and docs examples: run and compared by tests/test_docs.py
+
+
+# ------------------------------------------------------------------ one default preset
+
+
+def _subparsers(parser):  # type: ignore[no-untyped-def]
+    """(command path, parser) of every (sub)command."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for inner, subsub in _subparsers(sub):
+                    yield f"{name} {inner}", subsub
+
+
+def test_every_command_with_a_preset_defaults_to_the_one_default():
+    from vrest.cli import build_parser
+
+    defaults = {name: next(a.default for a in sub._actions if a.dest == "preset")
+                for name, sub in _subparsers(build_parser())
+                if any(a.dest == "preset" for a in sub._actions)}
+    assert {"ghk", "explain", "steady", "simulate", "story", "fit"} <= set(defaults)
+    assert set(defaults.values()) == {vrest.DEFAULT_PRESET} == {"lecture"}
+
+
+def test_steady_and_explain_without_a_preset_use_the_lecture(capsys):
+    steady = run_json(capsys, "steady")
+    lecture = run_json(capsys, "steady", "--preset", "lecture")
+    assert steady == lecture
+    assert run_json(capsys, "explain") == run_json(capsys, "explain", "--preset", "lecture")

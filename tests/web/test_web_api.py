@@ -60,6 +60,16 @@ def test_presets_listing_matches_the_package(client):
     assert names == vrest.presets.names()
 
 
+def test_the_default_preset_is_the_one_of_every_command(client):
+    listing = ok(client.get("/api/presets"))
+    assert [p["name"] for p in listing if p["default"]] == [vrest.DEFAULT_PRESET] == ["lecture"]
+    # a request without a preset computes the default one
+    assert ok(client.post("/api/steady", json={})) == ok(
+        client.post("/api/steady", json={"preset": vrest.DEFAULT_PRESET}))
+    page = (Path(vrest.__file__).parent / "web" / "static" / "app.js").read_text()
+    assert "p.default" in page and '"rpl1"' not in page  # the page opens the server's default
+
+
 def test_preset_detail_has_units_ranges_and_values(client):
     data = ok(client.get("/api/presets/rpl1"))
     rows = {r["name"]: r for r in data["parameters"]}
