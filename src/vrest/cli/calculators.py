@@ -7,6 +7,7 @@ No physics here: each command parses its options (vrest.cli.parsing), calls the 
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from vrest.cli.output import print_json
@@ -61,7 +62,7 @@ def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[
 
     preset = presets.load(args.preset)
     inside = {**preset.inside, **parsing.parse_concentrations(args.inside, "--in")}
-    outside = {**preset.outside, **parsing.parse_concentrations(args.outside, "--out")}
+    outside = {**preset.outside, **parsing.parse_concentrations(args.outside, "--out", allow_zero=True)}
     t_k = parsing.parse_temperature(args.temp) if args.temp is not None else preset.temperature_K
     return preset, inside, outside, t_k
 
@@ -115,7 +116,7 @@ def _run_nernst(args: argparse.Namespace) -> int:
         ion = ions.get(args.ion)
         z, name = ion.valence, ion.name
     c_in = parsing.parse_concentration(args.c_in, "--in")
-    c_out = parsing.parse_concentration(args.c_out, "--out")
+    c_out = parsing.parse_concentration(args.c_out, "--out", allow_zero=True)
     t_k = parsing.parse_temperature(args.temp)
     e = float(nernst(z, c_in, c_out, t_k))
     if args.json:
@@ -134,6 +135,10 @@ def _run_nernst(args: argparse.Namespace) -> int:
             f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
             f" {_temperature_text(t_k)})"
         )
+        if c_out == 0:
+            print(f"  no {name} outside: at any finite V the ion flows out, so no potential"
+                  f" holds it in equilibrium (E_{name} = {e:+.0f} mV, the limit of"
+                  " RT/zF ln(c_out/c_in) as c_out -> 0)")
     return 0
 
 
@@ -192,6 +197,12 @@ def _run_ghk(args: argparse.Namespace) -> int:
     ]
     print(_table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
     print(f"GHK zero-current potential  V = {summary.V_mV:+.2f} mV")
+    if summary.chord_mV is None:
+        absent = ", ".join(k for k, e in summary.E_mV.items()
+                           if not math.isfinite(e) and perm.get(k, 0.0) > 0)
+        print(f"chord-conductance potential: none ({absent} is on one side only, so its E is"
+              " infinite and its current cannot be written as g (V - E))")
+        return 0
     print(
         f"chord-conductance potential   = {summary.chord_mV:+.2f} mV"
         f"  (sum of weight x E; weights g_i = I_i/(V - E_i) at V)"

@@ -170,6 +170,8 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
     for mech, p in model._mechs:
         if isinstance(mech, NaKPump | PMCA):
             pumping |= np.broadcast_to(p["scale"] * p["i_max"], (b,)) > 0
+    if not model.finite_bath:
+        _absent_from_bath(model, reasons)
     if model.layout.i_w is not None and not model.finite_bath:
         swell = ~pumping & (model.x_out0 == 0) & (model.y0[:, I_X] > 0)
         for i in np.flatnonzero(swell):
@@ -180,6 +182,19 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
                 "swells without bound (the pump-leak 'double Donnan' needs a pump or bath "
                 "impermeants)")
     return reasons
+
+
+def _absent_from_bath(model: Model, reasons: list[str]) -> None:
+    """Cells whose (infinite) bath lacks an ion that moves: it only leaves, so its amount inside
+    falls toward 0 and there is no steady state with any of it inside (in place)."""
+    with np.errstate(all="ignore"):
+        moving = model.rhs(0.0, model.y0)[:, :4] != 0
+    for i, j in zip(*np.nonzero((model.c_out0 == 0) & moving), strict=True):
+        ion = IONS[j]
+        reasons[i] = reasons[i] or (
+            f"no steady state with {ion} inside: the bath has no {ion} (bath.{ion} = 0), so "
+            f"{ion} only leaves the cell and its amount inside falls toward 0 for ever; "
+            "simulate the time course instead")
 
 
 def _refine(red: ReducedSystem, sol: Result, cells: NDArray[np.bool_]) -> None:

@@ -290,12 +290,14 @@ class _Parser:
         return {ion: value for ion, (value, _) in entries.items()}
 
     def _concentrations(self, key: str) -> dict[str, float]:
+        """Inside: finite and > 0 mM; outside: finite and >= 0 mM (a bath without the ion)."""
         values = self._ion_table(key, "mM")
+        zero_ok = key == "outside"
         for ion, value in values.items():
-            if not (math.isfinite(value) and value > 0):
+            if not (math.isfinite(value) and (value > 0 or (zero_ok and value == 0))):
                 raise _Invalid(
                     f"{key}.{ion} = {value:g} mM is not allowed;"
-                    f" concentrations must be finite and > 0 mM"
+                    f" concentrations must be finite and {'>=' if zero_ok else '>'} 0 mM"
                 )
         return values
 
