@@ -290,3 +290,37 @@ def test_steady_and_explain_without_a_preset_use_the_lecture(capsys):
     lecture = run_json(capsys, "steady", "--preset", "lecture")
     assert steady == lecture
     assert run_json(capsys, "explain") == run_json(capsys, "explain", "--preset", "lecture")
+
+
+# ------------------------------------------------------------------ a bath without one ion
+
+
+def test_nernst_of_an_ion_absent_from_the_bath_says_infinite(capsys):
+    code, out, err = run(capsys, "nernst", "Na", "--in", "12", "--out", "0")
+    assert code == 0 and err == ""
+    assert out.startswith("E_Na = -inf mV  (z = +1; in 12 mM, out 0 mM;")
+    assert "no Na outside: at any finite V the ion flows out" in out
+    data = run_json(capsys, "nernst", "Cl", "--in", "7", "--out", "0")
+    assert data["E_mV"] == "+inf"  # strict JSON: no Infinity, no NaN
+    code, _, err = run(capsys, "nernst", "Na", "--in", "12", "--out", "-1")
+    assert code == 2 and "--out: -1 mM is not allowed; concentrations must be >= 0 mM" in err
+    code, _, err = run(capsys, "nernst", "Na", "--in", "0", "--out", "10")
+    assert code == 2 and "--in: 0 mM is not allowed; concentrations must be > 0 mM" in err
+
+
+def test_ghk_with_a_na_free_bath(capsys):
+    code, out, _ = run(capsys, "ghk", "--preset", "mammalian", "--out", "Na=0")
+    assert code == 0 and "nan" not in out.lower()
+    assert "Na        12         0   0.04     -inf        0.0000" in out
+    assert "chord-conductance potential: none (Na is on one side only" in out
+    data = run_json(capsys, "ghk", "--preset", "mammalian", "--out", "Na=0")
+    assert data["E_mV"]["Na"] == "-inf" and data["chord_mV"] is None
+    assert data["chord_weights"]["Na"] == 0.0 and data["V_mV"] < -73.4  # no Na+ leaking in
+
+
+def test_model_commands_with_a_na_free_bath(capsys):
+    code, _, err = run(capsys, "steady", "--preset", "rpl1", "--set", "bath.Na=0")
+    assert code == 2 and err.count("\n") == 1
+    assert "bath.Na: 0 mM is allowed only with mechanisms that do not use E_Na; ncx" in err
+    code, _, err = run(capsys, "steady", "--preset", "rpl1", "--set", "bath.Na=-2")
+    assert code == 2 and "bath.Na: -2 is outside the allowed range [0, 10000] mM" in err

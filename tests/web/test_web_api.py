@@ -176,7 +176,7 @@ def test_finite_bath_and_inf(client):
 
 
 @pytest.mark.parametrize(("params", "field", "words"), [
-    ({"bath.K": -5}, "bath.K", "more than 0"),
+    ({"bath.K": -5}, "bath.K", "at least 0"),
     ({"leak.Na.P": 2.0}, "leak.Na.P", "at most 1 cm/s"),
     ({"cell.temperature": 500}, "cell.temperature", "at most 126.85"),
     ({"bath.K": "inf"}, "bath.K", "inf is not possible"),
@@ -411,3 +411,20 @@ def test_vrest_serve_subprocess():
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_a_na_free_bath_is_computed_without_nan(client):
+    body = {"preset": "rpl1", "params": {"bath.Na": 0.0}, "mechanisms": {"ncx": False},
+            "t_end": 600}
+    data = ok(client.post("/api/simulate", json=body))
+    assert all(e is None for e in data["series"]["E_Na"])  # E_Na infinite: no line to draw
+    assert data["series"]["chord"] is None
+    assert all(math.isfinite(v) for v in data["series"]["V"])
+    assert data["series"]["Na_i"][-1] < data["series"]["Na_i"][0]
+    err = bad(client.post("/api/steady", json={k: body[k] for k in ("preset", "params",
+                                                                      "mechanisms")}))
+    assert "the bath has no Na" in err["error"]
+    err = bad(client.post("/api/simulate", json={"preset": "rpl1", "params": {"bath.Na": 0.0}}))
+    assert "0 mM is allowed only with mechanisms that do not use E_Na; ncx" in err["error"]
+    err = bad(client.post("/api/simulate", json={"preset": "rpl1", "params": {"bath.Na": -1}}))
+    assert "it must be at least 0 mM" in err["error"]
