@@ -53,7 +53,7 @@ def test_story_html_opens_offline_without_errors(page_file):
         finally:
             browser.close()
     assert errors == [] and refused == []
-    assert len(images) == 11 and all(done and width > 300 for done, width, _ in images)
+    assert len(images) == 12 and all(done and width > 300 for done, width, _ in images)
     for _, _, alt in images:
         assert "(mV)" in alt and "time (" in alt
     assert any("time (ms)" in c for c in captions) and any("inside (mM)" in c for c in captions)

@@ -23,6 +23,9 @@ says so.
 To regenerate the stored numbers after changing a preset::
 
     python -m vrest.model.presets.calibrate lecture exam   # or no names: every teaching preset
+
+It prints each preset's :meth:`Calibration.summary`, the sentence its description must hold
+(tests/model/test_calibrate.py checks it).
 """
 
 from __future__ import annotations
