@@ -33,6 +33,7 @@ from vrest.model.mechanisms import (
     Water,
 )
 from vrest.model.presets.cells import cell_from_preset, load_cell
+from vrest.model.presets.loader import DEFAULT_PRESET
 from vrest.model.protocol import Event, Protocol
 from vrest.model.protocol import load as load_protocol
 from vrest.model.rhs import Model
@@ -43,7 +44,7 @@ from vrest.solve.simulate import simulate
 from vrest.solve.steady import SteadyState, steady_state
 
 __all__ = [
-    "KCC2", "NCX", "NKCC1", "PMCA", "AnionSource", "Bath", "Cell", "Event", "GHKLeak", "Geometry",
+    "DEFAULT_PRESET", "KCC2", "NCX", "NKCC1", "PMCA", "AnionSource", "Bath", "Cell", "Event", "GHKLeak", "Geometry",
     "Inside", "Model", "NaKPump", "NoSteadyStateError", "OhmicLeak", "ParameterError",
     "PresetError", "Protocol", "SolverError", "SteadyState", "TimeCourse", "Transporter",
     "UnknownNameError", "VrestError", "Water", "WhatV", "__version__", "cell_from_preset", "load_cell",

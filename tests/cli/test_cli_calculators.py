@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import vrest
 from vrest.cli import main, parsing
 from vrest.errors import ParameterError, UnknownNameError
 
@@ -60,8 +61,8 @@ def test_ghk_default_preset_json(capsys):
     import vrest
 
     data = run_json(capsys, "ghk")
-    assert data["preset"] == "mammalian" and data["composition"] == "the model's rest"
-    rest = vrest.steady_state(vrest.load_cell("mammalian"))
+    assert data["preset"] == "lecture" == vrest.DEFAULT_PRESET and data["composition"] == "the model's rest"
+    rest = vrest.steady_state(vrest.load_cell("lecture"))
     what = data["what_v"]
     assert what["V_mV"] == pytest.approx(float(rest.V[0]), abs=1e-9)
     # the table's GHK line (closed form) and chord are the what-V numbers
@@ -269,3 +270,69 @@ def test_parse_assignments():
 
 
 # README and docs examples: run and compared by tests/test_docs.py
+
+
+# ------------------------------------------------------------------ one default preset
+
+
+def _subparsers(parser):  # type: ignore[no-untyped-def]
+    """(command path, parser) of every (sub)command."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for inner, subsub in _subparsers(sub):
+                    yield f"{name} {inner}", subsub
+
+
+def test_every_command_with_a_preset_defaults_to_the_one_default():
+    from vrest.cli import build_parser
+
+    defaults = {name: next(a.default for a in sub._actions if a.dest == "preset")
+                for name, sub in _subparsers(build_parser())
+                if any(a.dest == "preset" for a in sub._actions)}
+    assert {"ghk", "explain", "steady", "simulate", "story", "fit"} <= set(defaults)
+    assert set(defaults.values()) == {vrest.DEFAULT_PRESET} == {"lecture"}
+
+
+def test_steady_and_explain_without_a_preset_use_the_lecture(capsys):
+    steady = run_json(capsys, "steady")
+    lecture = run_json(capsys, "steady", "--preset", "lecture")
+    assert steady == lecture
+    assert run_json(capsys, "explain") == run_json(capsys, "explain", "--preset", "lecture")
+
+
+# ------------------------------------------------------------------ a bath without one ion
+
+
+def test_nernst_of_an_ion_absent_from_the_bath_says_infinite(capsys):
+    code, out, err = run(capsys, "nernst", "Na", "--in", "12", "--out", "0")
+    assert code == 0 and err == ""
+    assert out.startswith("E_Na = -inf mV  (z = +1; in 12 mM, out 0 mM;")
+    assert "no Na outside: at any finite V the ion flows out" in out
+    data = run_json(capsys, "nernst", "Cl", "--in", "7", "--out", "0")
+    assert data["E_mV"] == "+inf"  # strict JSON: no Infinity, no NaN
+    code, _, err = run(capsys, "nernst", "Na", "--in", "12", "--out", "-1")
+    assert code == 2 and "--out: -1 mM is not allowed; concentrations must be >= 0 mM" in err
+    code, _, err = run(capsys, "nernst", "Na", "--in", "0", "--out", "10")
+    assert code == 2 and "--in: 0 mM is not allowed; concentrations must be > 0 mM" in err
+
+
+def test_ghk_with_a_na_free_bath(capsys):
+    code, out, _ = run(capsys, "ghk", "--preset", "mammalian", "--out", "Na=0")
+    assert code == 0 and "nan" not in out.lower()
+    assert "Na        12         0   0.04     -inf        0.0000" in out
+    assert "chord-conductance potential: none (Na is on one side only" in out
+    data = run_json(capsys, "ghk", "--preset", "mammalian", "--out", "Na=0")
+    assert data["E_mV"]["Na"] == "-inf" and data["chord_mV"] is None
+    assert data["chord_weights"]["Na"] == 0.0 and data["V_mV"] < -73.4  # no Na+ leaking in
+
+
+def test_model_commands_with_a_na_free_bath(capsys):
+    code, _, err = run(capsys, "steady", "--preset", "rpl1", "--set", "bath.Na=0")
+    assert code == 2 and err.count("\n") == 1
+    assert "bath.Na: 0 mM is allowed only with mechanisms that do not use E_Na; ncx" in err
+    code, _, err = run(capsys, "steady", "--preset", "rpl1", "--set", "bath.Na=-2")
+    assert code == 2 and "bath.Na: -2 is outside the allowed range [0, 10000] mM" in err

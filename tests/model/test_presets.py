@@ -86,7 +86,7 @@ def test_lecture_reproduces_the_lecture_numbers():
     assert p.permeability == {"K": 1.0, "Na": 0.04, "Cl": 0.45}
     v = float(eq.zero_current_potential(p.permeability, p.inside, p.outside, p.temperature_K))
     assert v == pytest.approx(-60, abs=2.5)
-    assert "MISSION.md" in p.source_of("permeability.Na")
+    assert "docs/tutorials/story.md" in p.source_of("permeability.Na")
 
 
 def test_exam_set_minus_90_plus_60_at_37C():

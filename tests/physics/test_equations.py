@@ -425,7 +425,7 @@ def test_prop_nernst_slope(c, t, z, decades):
     "args, match",
     [
         ((1, -1, 5, T37), "inside concentration: -1 mM"),
-        ((1, 140, 0, T37), "outside concentration: 0 mM"),
+        ((1, 140, -0.5, T37), "outside concentration: -0.5 mM"),
         ((1, float("nan"), 5, T37), "inside concentration"),
         ((1, float("inf"), 5, T37), "inside concentration"),
         ((0, 140, 5, T37), "valence"),

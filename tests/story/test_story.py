@@ -92,14 +92,15 @@ def test_step1b_conserves_charge_and_brings_K_in(lecture):
     assert s1b.end["inside_mM"]["K"] == pytest.approx(10.0 + made, rel=1e-9)
     c = s1b.end["inside_mM"]
     assert c["Na"] + c["K"] - c["Cl"] + 2 * c["Ca"] - s1b.end["X_mM"] == pytest.approx(0, abs=1e-9)
-    # the trapped anions equal those of the complete cell at rest (154.002 mM: V0 = -60 mV)
+    # the trapped anions equal those of the complete cell at rest (V0 = its calibrated rest)
     assert s1b.end["X_mM"] == pytest.approx(vrest.Model(vrest.load_cell("lecture")).y0[0, 4])
 
 
 def test_step2_pump_alone_charges_the_membrane(lecture):
     s2 = lecture[0].step("2")
-    # hand: i = 2.14 uA/cm^2 (1 + 2/10)^-2 (1 + 10/145)^-3 = 1.2166 uA/cm^2 -> 1.2166 mV/ms at 1 uF/cm^2
-    i = 2.14 / (1 + 2 / 10) ** 2 / (1 + 10 / 145) ** 3
+    # hand: i = I_max (1 + 2/10)^-2 (1 + 10/145)^-3 (I_max = 2.132 uA/cm^2, the calibrated pump:
+    # 1.212 uA/cm^2) -> 1.212 mV/ms at 1 uF/cm^2
+    i = vrest.load_cell("lecture").values()["pump.i_max"] / (1 + 2 / 10) ** 2 / (1 + 10 / 145) ** 3
     assert s2.extra["charging_rate_mV_per_ms"] == pytest.approx(i, rel=1e-6)
     assert s2.extra["pump_current_pA"] == pytest.approx(i * 1e-2 * AREA_M2 * 1e12 * 1e-2 * 1e2, rel=1e-6)
     assert s2.end["V_mV"] == pytest.approx(-10.0, abs=0.01)
@@ -179,7 +180,7 @@ def test_step7_NCX_lowers_Ca_and_E_Ca_passes_100_mV(lecture):
 
 def test_real_case_reaches_the_stepwise_end_state(lecture):
     s = lecture[0]
-    last = s.step("7")
+    last = s.step("8")  # the lecture's last mechanism: its Ca2+ pump
     assert s.real.end["V_mV"] == pytest.approx(last.end["V_mV"], abs=0.01)
     for ion in story.IONS:
         assert s.real.end["inside_mM"][ion] == pytest.approx(last.end["inside_mM"][ion], rel=1e-3)
@@ -263,10 +264,11 @@ def test_every_viewer_question_is_answered(lecture):
         flux * 1e-12 * AREA_M2 * 1e4 * N_A, rel=1e-9)
     assert n["amount"]["K_outside_dish_ions"] > n["amount"]["K_inside_ions"] > \
         n["amount"]["K_outside_body_ions"]
-    # K+ is not at equilibrium at rest; KCC2 uses no ATP; at -120 mV NCX exports more Ca2+
+    # K+ is not at equilibrium at rest; KCC2 uses no ATP; at rest NCX runs in reverse (V lies
+    # above E_NCX = 3 E_Na - 2 E_Ca = -89 mV), at -120 mV it exports Ca2+
     assert n["kcc2"]["V_minus_E_K_mV"] > 0 and n["kcc2"]["kcc2_Cl_out_ions_s"] > 0
     assert n["atp"]["atp_per_s"]["kcc2"] == n["atp"]["atp_per_s"]["ncx"] == 0.0
-    assert n["calcium"]["ncx_Ca_out_test_ions_s"] > n["calcium"]["ncx_Ca_out_rest_ions_s"] > 0
+    assert n["calcium"]["ncx_Ca_out_test_ions_s"] > 0 > n["calcium"]["ncx_Ca_out_rest_ions_s"]
     # the finite bath does not move the resting potential
     assert n["finite_bath"]["V_finite_mV"] == pytest.approx(n["finite_bath"]["V_infinite_mV"],
                                                             abs=1e-3)
@@ -346,7 +348,7 @@ def test_cli_json_prints_every_number(capsys):
     assert main(["story", "--json"]) == 0
     out = capsys.readouterr().out
     data = json.loads(out)
-    assert data["preset"] == "lecture" and len(data["steps"]) == 9
+    assert data["preset"] == "lecture" and len(data["steps"]) == 10
     assert data["steps"][4]["key"] == "3" and data["steps"][4]["claim"]["refs"]
     assert isinstance(data["steps"][4]["trace"]["V_mV"], list)
 
@@ -373,8 +375,8 @@ def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
     assert f"wrote the overview figure: {png_path}" in run.stdout
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = html_path.read_text(encoding="utf-8")
-    # overview, steps 0-7 with 1a/1b, real; one per computed answer of the Questions section
-    assert page.count('src="data:image/png;base64,') == 11 + 12
+    # overview, steps 0-8 with 1a/1b, real; one per computed answer of the Questions section
+    assert page.count('src="data:image/png;base64,') == 12 + 12
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "\033[" not in run.stdout
 

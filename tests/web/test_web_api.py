@@ -60,6 +60,16 @@ def test_presets_listing_matches_the_package(client):
     assert names == vrest.presets.names()
 
 
+def test_the_default_preset_is_the_one_of_every_command(client):
+    listing = ok(client.get("/api/presets"))
+    assert [p["name"] for p in listing if p["default"]] == [vrest.DEFAULT_PRESET] == ["lecture"]
+    # a request without a preset computes the default one
+    assert ok(client.post("/api/steady", json={})) == ok(
+        client.post("/api/steady", json={"preset": vrest.DEFAULT_PRESET}))
+    page = (Path(vrest.__file__).parent / "web" / "static" / "app.js").read_text()
+    assert "p.default" in page and '"rpl1"' not in page  # the page opens the server's default
+
+
 def test_preset_detail_has_units_ranges_and_values(client):
     data = ok(client.get("/api/presets/rpl1"))
     rows = {r["name"]: r for r in data["parameters"]}
@@ -166,7 +176,7 @@ def test_finite_bath_and_inf(client):
 
 
 @pytest.mark.parametrize(("params", "field", "words"), [
-    ({"bath.K": -5}, "bath.K", "more than 0"),
+    ({"bath.K": -5}, "bath.K", "at least 0"),
     ({"leak.Na.P": 2.0}, "leak.Na.P", "at most 1 cm/s"),
     ({"cell.temperature": 500}, "cell.temperature", "at most 126.85"),
     ({"bath.K": "inf"}, "bath.K", "inf is not possible"),
@@ -340,8 +350,9 @@ def test_guide_steps(client):
 
     data = ok(client.get("/api/guide", params={"preset": "lecture"}))
     steps = data["steps"]
-    assert [s["key"] for s in steps] == ["0", "1a", "1b", "2", "3", "4", "5", "6", "7", "real"]
-    assert [s["step"] for s in steps] == list(range(10))
+    # step 8: the lecture's Ca2+ pump (PMCA), which keeps Ca_i where NCX runs in reverse
+    assert [s["key"] for s in steps] == ["0", "1a", "1b", "2", "3", "4", "5", "6", "7", "8", "real"]
+    assert [s["step"] for s in steps] == list(range(11))
     n = {s["key"]: s["numbers"] for s in steps}
     assert n["0"]["V_end_mV"] == pytest.approx(0.0, abs=1e-9)
     # step 1a: the bare anions give the lecture's -5 mV; 1b: with counter-ions V stays 0
@@ -422,3 +433,20 @@ def test_fire_a_spike(client):
     assert f"{n['peak_mV']:+.1f}" in data["experiment"]["explanation"]
     weak = _exp(client, "fire_spike", 1.0)["experiment"]
     assert not weak["numbers"]["fired"] and "No action potential" in weak["explanation"]
+
+
+def test_a_na_free_bath_is_computed_without_nan(client):
+    body = {"preset": "rpl1", "params": {"bath.Na": 0.0}, "mechanisms": {"ncx": False},
+            "t_end": 600}
+    data = ok(client.post("/api/simulate", json=body))
+    assert all(e is None for e in data["series"]["E_Na"])  # E_Na infinite: no line to draw
+    assert data["series"]["chord"] is None
+    assert all(math.isfinite(v) for v in data["series"]["V"])
+    assert data["series"]["Na_i"][-1] < data["series"]["Na_i"][0]
+    err = bad(client.post("/api/steady", json={k: body[k] for k in ("preset", "params",
+                                                                      "mechanisms")}))
+    assert "the bath has no Na" in err["error"]
+    err = bad(client.post("/api/simulate", json={"preset": "rpl1", "params": {"bath.Na": 0.0}}))
+    assert "0 mM is allowed only with mechanisms that do not use E_Na; ncx" in err["error"]
+    err = bad(client.post("/api/simulate", json={"preset": "rpl1", "params": {"bath.Na": -1}}))
+    assert "it must be at least 0 mM" in err["error"]

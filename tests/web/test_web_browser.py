@@ -182,7 +182,7 @@ def test_bad_value_gets_an_inline_message_and_keeps_the_plot(server, browser):
     field.press("Enter")
     pg.page.wait_for_function("() => document.body.dataset.state === 'error'", timeout=TIMEOUT_MS)
     msg = pg.page.locator('.err[data-for="bath.K"]').inner_text()
-    assert "bath.K" in msg and "-5 mM is not possible" in msg and "more than 0" in msg
+    assert "bath.K" in msg and "-5 mM is not possible" in msg and "at least 0" in msg
     assert pg.page.locator("#banner").is_visible()
     assert pg.page.locator("#plot-v canvas").count() == 1  # the last valid plot stays
     assert pg.shown("v-end")[1] == v_good

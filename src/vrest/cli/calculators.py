@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 from typing import Any
 
 from vrest.cli.output import print_json
-
-DEFAULT_PRESET = "mammalian"
+from vrest.model.presets.loader import DEFAULT_PRESET
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,7 +63,7 @@ def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[
 
     preset = presets.load(args.preset)
     inside = {**preset.inside, **parsing.parse_concentrations(args.inside, "--in")}
-    outside = {**preset.outside, **parsing.parse_concentrations(args.outside, "--out")}
+    outside = {**preset.outside, **parsing.parse_concentrations(args.outside, "--out", allow_zero=True)}
     t_k = parsing.parse_temperature(args.temp) if args.temp is not None else preset.temperature_K
     return preset, inside, outside, t_k
 
@@ -117,7 +117,7 @@ def _run_nernst(args: argparse.Namespace) -> int:
         ion = ions.get(args.ion)
         z, name = ion.valence, ion.name
     c_in = parsing.parse_concentration(args.c_in, "--in")
-    c_out = parsing.parse_concentration(args.c_out, "--out")
+    c_out = parsing.parse_concentration(args.c_out, "--out", allow_zero=True)
     t_k = parsing.parse_temperature(args.temp)
     e = float(nernst(z, c_in, c_out, t_k))
     if args.json:
@@ -137,7 +137,12 @@ def _run_nernst(args: argparse.Namespace) -> int:
             f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
             f" {_temperature_text(t_k)})"
         )
-        print(nernst_reason(name, z, c_in, c_out, e))
+        if c_out == 0:
+            print(f"  no {name} outside: at any finite V the ion flows out, so no potential"
+                  f" holds it in equilibrium (E_{name} = {e:+.0f} mV, the limit of"
+                  " RT/zF ln(c_out/c_in) as c_out -> 0)")
+        else:
+            print(nernst_reason(name, z, c_in, c_out, e))
     return 0
 
 
@@ -260,6 +265,12 @@ def _run_ghk(args: argparse.Namespace) -> int:
         return 0
     print(f"GHK voltage of the leaks  V = {summary.V_mV:+.2f} mV  (the given composition; the"
           f" model's rest is shown without --in/--out/--perm, for a preset that makes a cell)")
+    if summary.chord_mV is None:
+        absent = ", ".join(k for k, e in summary.E_mV.items()
+                           if not math.isfinite(e) and perm.get(k, 0.0) > 0)
+        print(f"chord-conductance potential: none ({absent} is on one side only, so its E is"
+              " infinite and its current cannot be written as g (V - E))")
+        return 0
     print(f"the lecture's permeability-weighted average of the E's = {summary.lecture_mV:+.2f} mV"
           f"  (approximation; error {summary.lecture_mV - summary.V_mV:+.2f} mV against GHK)")
     return 0

@@ -13,8 +13,7 @@ from typing import Any
 from vrest.cli.output import print_json
 from vrest.cli.parsing import load_cell_with_settings, parse_named
 from vrest.errors import ParameterError
-
-DEFAULT_PRESET = "rpl1"
+from vrest.model.presets.loader import DEFAULT_PRESET
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

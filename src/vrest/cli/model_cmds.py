@@ -9,8 +9,7 @@ from typing import Any
 
 from vrest.cli.parsing import load_cell_with_settings
 from vrest.errors import ParameterError
-
-DEFAULT_PRESET = "rpl1"
+from vrest.model.presets.loader import DEFAULT_PRESET
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

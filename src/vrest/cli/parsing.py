@@ -86,23 +86,27 @@ def parse_assignments(values: str | Iterable[str] | None, option: str) -> dict[s
     return out
 
 
-def parse_concentrations(values: str | Iterable[str] | None, option: str) -> dict[str, float]:
-    """``ION=C`` items in mM; every C finite and > 0."""
+def parse_concentrations(values: str | Iterable[str] | None, option: str,
+                         allow_zero: bool = False) -> dict[str, float]:
+    """``ION=C`` items in mM; every C finite and > 0 (>= 0 with ``allow_zero``: a bath
+    without that ion)."""
     out = parse_assignments(values, option)
     for ion, c in out.items():
-        if c <= 0:
+        if c < 0 or (c == 0 and not allow_zero):
             raise ParameterError(
-                f"{option} {ion}: {c:g} mM is not allowed; concentrations must be > 0 mM"
+                f"{option} {ion}: {c:g} mM is not allowed; concentrations must be "
+                f"{'>= 0' if allow_zero else '> 0'} mM"
             )
     return out
 
 
-def parse_concentration(text: str, option: str) -> float:
-    """One concentration in mM, finite and > 0."""
+def parse_concentration(text: str, option: str, allow_zero: bool = False) -> float:
+    """One concentration in mM, finite and > 0 (>= 0 with ``allow_zero``)."""
     value = parse_number(text, option, "mM")
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise ParameterError(
-            f"{option}: {value:g} mM is not allowed; concentrations must be > 0 mM"
+            f"{option}: {value:g} mM is not allowed; concentrations must be "
+            f"{'>= 0' if allow_zero else '> 0'} mM"
         )
     return value
 

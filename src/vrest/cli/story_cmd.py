@@ -16,7 +16,7 @@ from vrest.cli.output import print_json
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `vrest story` to the `vrest` parser."""
-    from vrest.story.steps import DEFAULT_PRESET
+    from vrest.model.presets.loader import DEFAULT_PRESET
 
     p = subparsers.add_parser(
         "story", help="the lecture's step-by-step build-up of the resting potential, computed",

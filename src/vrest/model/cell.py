@@ -62,8 +62,9 @@ INSIDE_SPECS: dict[str, ParamSpec] = {
     "inside.z_X": ParamSpec("inside.z_X", "1", "mean charge of a trapped anion", lo=-1000.0,
                             hi=-1e-6),
 }
-BATH_SPECS: dict[str, ParamSpec] = {
-    **{f"bath.{ion}": dataclasses.replace(s, name=f"bath.{ion}", description=f"{ion} in the bath")
+BATH_SPECS: dict[str, ParamSpec] = {  # 0 mM allowed: a bath without that ion (Na-free, ...)
+    **{f"bath.{ion}": dataclasses.replace(s, name=f"bath.{ion}", description=f"{ion} in the bath",
+                                          lo_open=False)
        for ion, s in _CONC.items()},
     "bath.X": ParamSpec("bath.X", "mM", "impermeant solute in the bath", hi=1e4),
     "bath.volume_ratio": ParamSpec("bath.volume_ratio", "1",

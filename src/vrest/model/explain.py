@@ -99,7 +99,7 @@ class RestingSummary:
     permeability: dict[str, float]
     E_mV: dict[str, float]
     V_mV: float
-    chord_mV: float
+    chord_mV: float | None  # None when a permeant ion's E is infinite (none of it on one side)
     chord_weights: dict[str, float]
     V_op_mV: float
     lecture_mV: float
@@ -264,7 +264,10 @@ def resting_summary(
     g = eq.ghk_chord_conductances(perm, inside, outside, v_op, temperature_K)
     total = float(sum(np.asarray(x) for x in g.values()))
     weights = {k: float(x) / total for k, x in g.items()}
-    chord = float(eq.chord_potential(g, {k: e_all[k] for k in g}))
+    # an ion absent from one side has an infinite E and zero chord conductance while it still
+    # carries current: the chord form cannot represent it (None)
+    infinite = [k for k in g if not np.isfinite(e_all[k])]
+    chord = None if infinite else float(eq.chord_potential(g, {k: e_all[k] for k in g}))
     permeant = {k: p for k, p in perm.items() if p > 0}
     lecture = float(sum(p * e_all[k] for k, p in permeant.items()) / sum(permeant.values()))
     order = [i.name for i in _ions.STANDARD]

@@ -42,6 +42,8 @@ from vrest.model.cell import (
 from vrest.model.mechanisms.anions import AnionSource
 from vrest.model.mechanisms.base import SPECIES, Z_IONS, Mechanism, MembraneState
 from vrest.model.mechanisms.channels import GatedChannel
+from vrest.model.mechanisms.leak import OhmicLeak
+from vrest.model.mechanisms.transporters import Transporter
 from vrest.model.mechanisms.water import Water
 from vrest.physics import kernels
 from vrest.physics.constants import F, R
@@ -121,6 +123,7 @@ class Model:
         # mV of v per mol/m^3 (of starting volume) of net charge inside
         self.mv_per_charge = 1e3 * F * self.volume0 / (self.cm * self.area0)
         self._mechs, self._source, self._water = _split_mechanisms(cell, values)
+        _check_empty_bath(cell, self.c_out0)
         self.y0 = self._initial_state(values)
 
     # -- initial state ------------------------------------------------------------------------
@@ -285,6 +288,21 @@ def _resolve(cell: Cell, batch: Mapping[str, ArrayLike]) -> tuple[int, dict[str,
     if len(sizes) > 1:
         raise ParameterError(f"batch: arrays have different lengths {sorted(sizes)}; all must match")
     return (sizes.pop() if sizes else 1), values
+
+
+def _check_empty_bath(cell: Cell, c_out: FloatArray) -> None:
+    """A bath ion may be 0 mM for GHK leaks and pumps (their fluxes stay finite), not for a
+    mechanism whose law uses that ion's E or log(c_out): an ohmic leak or a transporter."""
+    for i in np.flatnonzero(np.any(c_out == 0, axis=0)):
+        ion = IONS[i]
+        for mech in cell.mechanisms:
+            uses = (isinstance(mech, OhmicLeak) and mech.ion == ion) or (
+                isinstance(mech, Transporter) and mech.vector[i] != 0)
+            if uses:
+                raise ParameterError(
+                    f"bath.{ion}: 0 mM is allowed only with mechanisms that do not use E_{ion}; "
+                    f"{mech.name} ({mech.KIND}) would move {ion} at an infinite rate (E_{ion} is "
+                    f"infinite); give bath.{ion} > 0 or remove {mech.name}")
 
 
 def _split_mechanisms(cell: Cell, values: Mapping[str, Any]) -> tuple[

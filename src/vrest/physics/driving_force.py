@@ -57,9 +57,10 @@ def driving_force(
     zz = float(_checks.valence(z))
     dv = v - e
     electrical = zz * F * v * 1e-3
-    diffusional = (
-        R * t * np.log(np.asarray(c_in_mM, dtype=float) / np.asarray(c_out_mM, dtype=float))
-    )
+    with np.errstate(divide="ignore"):  # none outside: an infinite push outward
+        diffusional = (
+            R * t * np.log(np.asarray(c_in_mM, dtype=float) / np.asarray(c_out_mM, dtype=float))
+        )
     return DrivingForce(
         zz,
         v,

@@ -66,7 +66,7 @@ def _ghk_inputs(
     p = _checks.non_negative("permeability", permeability_cm_s, unit=" cm/s")
     zz = _checks.valence(z)
     ci = _checks.positive("inside concentration", c_in_mM)
-    co = _checks.positive("outside concentration", c_out_mM)
+    co = _checks.non_negative("outside concentration", c_out_mM, unit=" mM")
     v = _checks.finite("membrane potential", v_mV, unit=" mV")
     u = v / rt_over_f_mV(temperature_K)
     p, zz, ci, co, u, v = _checks.broadcast(permeability=p, z=zz, c_in=ci, c_out=co, u=u, v=v)
@@ -122,10 +122,11 @@ def ghk_chord_conductance(
     p, zz, ci, co, u, v = _ghk_inputs(permeability_cm_s, z, c_in_mM, c_out_mM, v_mV, temperature_K)
     t = checked_temperature(temperature_K)
     current = zz * F * ghk_flux_si(p, zz, ci, co, u) * A_M2_TO_UA_CM2
-    dv = v - 1e3 * nernst_si(zz, ci, co, t)
-    near = np.abs(dv) < 1e-6
-    chord = current / np.where(near, 1.0, dv)
-    return np.where(near, _ghk_conductance_at_reversal(p, zz, ci, co, t), chord)
+    with np.errstate(divide="ignore", invalid="ignore"):  # c_out = 0: E infinite, chord g = 0
+        dv = v - 1e3 * nernst_si(zz, ci, co, t)
+        near = np.abs(dv) < 1e-6
+        chord = current / np.where(near, 1.0, dv)
+        return np.where(near, _ghk_conductance_at_reversal(p, zz, ci, co, t), chord)
 
 
 def _ghk_conductance_at_reversal(

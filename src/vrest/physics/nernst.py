@@ -14,9 +14,12 @@ from vrest.physics.units import FloatArray, checked_temperature, rt_over_f_mV
 
 
 def nernst_si(z: ArrayLike, c_in: ArrayLike, c_out: ArrayLike, t_k: ArrayLike) -> FloatArray:
-    """Nernst potential in volts: (R T / z F) ln(c_out / c_in). No input checks."""
-    return np.asarray(kernels.nernst(np.asarray(z, dtype=float), np.asarray(c_in, dtype=float),
-                                     np.asarray(c_out, dtype=float), np.asarray(t_k, dtype=float)))
+    """Nernst potential in volts: (R T / z F) ln(c_out / c_in). No input checks (c_out = 0
+    gives an infinite E, quietly)."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(kernels.nernst(np.asarray(z, dtype=float), np.asarray(c_in, dtype=float),
+                                         np.asarray(c_out, dtype=float),
+                                         np.asarray(t_k, dtype=float)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -29,15 +32,18 @@ def nernst(
 ) -> FloatArray:
     """Nernst (equilibrium) potential in mV for valence ``z``, concentrations in mM, T in K.
 
-    E = (R T / z F) ln(c_out / c_in). ``z`` may be any finite non-zero number; concentrations
-    must be finite and > 0; T within (0, 400] K. Arrays broadcast.
+    E = (R T / z F) ln(c_out / c_in). ``z`` may be any finite non-zero number; the inside
+    concentration must be finite and > 0, the outside one finite and >= 0: with none outside
+    (a Na-free bath, say) E is infinite, -inf mV for a cation and +inf mV for an anion (no
+    finite V holds the ion in); T within (0, 400] K. Arrays broadcast.
     """
     t = checked_temperature(temperature_K)
     zz = _checks.valence(z)
     ci = _checks.positive("inside concentration", c_in_mM)
-    co = _checks.positive("outside concentration", c_out_mM)
+    co = _checks.non_negative("outside concentration", c_out_mM, unit=" mM")
     zz, ci, co, t = _checks.broadcast(z=zz, c_in=ci, c_out=co, temperature=t)
-    return 1e3 * nernst_si(zz, ci, co, t)
+    with np.errstate(divide="ignore"):
+        return 1e3 * nernst_si(zz, ci, co, t)
 
 
 def nernst_slope(temperature_K: ArrayLike, z: ArrayLike = 1) -> FloatArray:

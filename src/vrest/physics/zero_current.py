@@ -82,7 +82,7 @@ def _permeant_species(
                     f" give {name} on both sides or set its permeability to 0"
                 )
         ci = _checks.positive(f"inside concentration of {name}", inside[name][1])
-        co = _checks.positive(f"outside concentration of {name}", outside[name][1])
+        co = _checks.non_negative(f"outside concentration of {name}", outside[name][1], " mM")
         species.append(_Species(ion, p, ci, co))
     total = sum((s.p for s in species), np.zeros(()))
     if not species or np.any(total <= 0):
@@ -231,8 +231,11 @@ def chord_potential(
         if name not in e_map:
             raise ParameterError(f"reversal potential: missing for {name}, which has a conductance")
         g = _checks.non_negative(f"conductance of {name}", g_raw)
-        e = _checks.finite(f"reversal potential of {name}", e_map[name][1], unit=" mV")
-        num, den = num + g * e, den + g
+        e = _checks.as_float_array(f"reversal potential of {name}", e_map[name][1])
+        if np.any(~np.isfinite(e) & (g > 0)):  # an infinite E counts only with zero weight
+            _checks.finite(f"reversal potential of {name}", e, unit=" mV")
+        with np.errstate(invalid="ignore"):
+            num, den = num + np.where(g > 0, g * e, 0.0), den + g
     if np.any(den <= 0):
         raise ParameterError("conductance: at least one conductance must be > 0")
     return num / den

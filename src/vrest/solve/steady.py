@@ -10,7 +10,7 @@ A batch is solved at once (vrest.solve.steady_batch): a few cells from their sta
 damped Newton method on finite-difference Jacobians, the others by continuation from their
 neighbours in parameter space (Broyden, then exact-Jacobian Newton steps); the kernels are in
 vrest.solve.steady_newton. Cells that do not converge are integrated for a long time with SciPy's
-BDF and tried again. Each result is verified: net current and each net ion flux vanish
+Radau (a stiff implicit method; vrest.solve.steady_fallback) and Newton starts again from there. Each result is verified: net current and each net ion flux vanish
 relative to the gross fluxes.
 
 The reduced system is in :mod:`vrest.solve.steady_system`, the verification and stability
@@ -27,17 +27,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from vrest.errors import NoSteadyStateError, ParameterError, VrestError
+from vrest.errors import NoSteadyStateError, ParameterError
 from vrest.model.cell import Cell
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.mechanisms.pumps import PMCA, NaKPump
 from vrest.model.rhs import I_X, Model
 from vrest.physics.constants import N_A, F
 from vrest.physics.nernst import nernst_si
-from vrest.solve.steady_newton import Result, newton, refine
+from vrest.solve.steady_fallback import retry_after_transient
+from vrest.solve.steady_newton import Result, refine
 from vrest.solve.steady_system import IONS, FloatArray, ReducedSystem
 from vrest.solve.steady_verify import (
-    MAX_SWELL,
     jacobian_eigenvalues,
     linearly_stable,
     pad_hot,
@@ -140,7 +140,7 @@ def steady_state(cell: Cell, batch: Mapping[str, ArrayLike] | None = None,
     sol = steady_batch.solve(red, red.unknowns(y_start), possible, max_iter)
     messages = [r or "converged" for r in reasons]
     if (possible & ~sol.ok).any():
-        _retry_after_transient(red, sol, possible & ~sol.ok, messages, max_iter)
+        retry_after_transient(red, sol, possible & ~sol.ok, messages, max_iter)
     result = _result(red, sol, messages)
     unverified = sol.ok & ~result.converged
     if unverified.any():  # at the noise floor of a badly conditioned cell: a few more steps
@@ -176,6 +176,8 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
     for mech, p in model._mechs:
         if isinstance(mech, NaKPump | PMCA):
             pumping |= np.broadcast_to(p["scale"] * p["i_max"], (b,)) > 0
+    if not model.finite_bath:
+        _absent_from_bath(model, reasons)
     if model.layout.i_w is not None and not model.finite_bath:
         swell = ~pumping & (model.x_out0 == 0) & (model.y0[:, I_X] > 0)
         for i in np.flatnonzero(swell):
@@ -188,6 +190,19 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
     return reasons
 
 
+def _absent_from_bath(model: Model, reasons: list[str]) -> None:
+    """Cells whose (infinite) bath lacks an ion that moves: it only leaves, so its amount inside
+    falls toward 0 and there is no steady state with any of it inside (in place)."""
+    with np.errstate(all="ignore"):
+        moving = model.rhs(0.0, model.y0)[:, :4] != 0
+    for i, j in zip(*np.nonzero((model.c_out0 == 0) & moving), strict=True):
+        ion = IONS[j]
+        reasons[i] = reasons[i] or (
+            f"no steady state with {ion} inside: the bath has no {ion} (bath.{ion} = 0), so "
+            f"{ion} only leaves the cell and its amount inside falls toward 0 for ever; "
+            "simulate the time course instead")
+
+
 def _refine(red: ReducedSystem, sol: Result, cells: NDArray[np.bool_]) -> None:
     """Full Newton steps (exact Jacobians) for converged cells that failed verification; a
     cell whose state became infeasible keeps its previous solution (and its verdict)."""
@@ -195,36 +210,6 @@ def _refine(red: ReducedSystem, sol: Result, cells: NDArray[np.bool_]) -> None:
     res = refine(red.take(idx), sol.u[idx])
     good = idx[res.ok]
     sol.u[good], sol.r[good], sol.jac[good] = res.u[res.ok], res.r[res.ok], res.jac[res.ok]
-
-
-def _retry_after_transient(red: ReducedSystem, sol: Result, retry: NDArray[np.bool_],
-                           messages: list[str], max_iter: int) -> None:
-    """Integrate the failed cells for a long time, then try Newton again from there
-    (updates ``sol`` and ``messages`` in place)."""
-    from vrest.solve.simulate import simulate
-
-    bad = np.flatnonzero(retry)
-    sub = red.take(bad)
-    try:
-        tc = simulate(sub.model.cell, t_end=1e6, t_eval=np.array([1e6]), batch=sub.batch or None,
-                      y0=sub.base, rtol=1e-6)
-        y_end = tc.y[-1]
-    except (VrestError, ArithmeticError, RuntimeError, ValueError) as exc:  # e.g. singular LU
-        for i in bad:
-            messages[i] = f"no steady state: Newton failed and a long time course failed too ({exc})"
-        return
-    # same coordinates and invariants as the full batch, so that the result slots into sol
-    res = newton(sub, sub.unknowns(y_end), max_iter)
-    good = bad[res.ok]
-    sol.u[good], sol.r[good], sol.jac[good] = res.u[res.ok], res.r[res.ok], res.jac[res.ok]
-    sol.ok[good] = True
-    i_w = red.model.layout.i_w
-    swollen = (y_end[:, i_w] > MAX_SWELL) if i_w is not None else np.zeros(bad.size, bool)
-    for j, i in enumerate(bad):
-        if not res.ok[j]:
-            messages[i] = ("no finite steady state: the cell swells without bound "
-                           f"(volume x{y_end[j, i_w]:.3g} after 1e6 s)") if swollen[j] \
-                else "no steady state found: the root finder did not converge, even after a long time course"
 
 
 def _result(red: ReducedSystem, sol: Result, messages: list[str]) -> SteadyState:

@@ -12,11 +12,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vrest.errors import ParameterError
+from vrest.model.presets.loader import DEFAULT_PRESET as DEFAULT_PRESET  # the story's default
 from vrest.solve.buildup import ANION_TIME_S
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
-DEFAULT_PRESET = "lecture"
 
 V_TOL_MV = 0.1  # settled: V within this of its end value ...
 C_TOL = 0.01  # ... and every inside concentration within 1 % of its end value

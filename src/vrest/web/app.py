@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vrest._version import __version__
 from vrest.errors import VrestError
+from vrest.model.presets.loader import DEFAULT_PRESET
 from vrest.web import cells, compute, experiments, guide, schemas
 
 log = logging.getLogger("vrest.web")
@@ -146,8 +147,8 @@ def add_routes(app: FastAPI) -> None:
         return {"status": "ok", "version": __version__}
 
     @app.get("/api/presets", tags=["presets"])
-    def list_presets() -> list[dict[str, str]]:
-        """Name and title of every built-in preset."""
+    def list_presets() -> list[dict[str, str | bool]]:
+        """Name and title of every built-in preset, and which is the default."""
         return cells.preset_summaries()
 
     @app.get("/api/presets/{name}", tags=["presets"])
@@ -178,7 +179,7 @@ def add_routes(app: FastAPI) -> None:
         return JSONResponse(compute.explain_request(req))
 
     @app.get("/api/guide", tags=["guide"])
-    def get_guide(preset: str = Query("lecture", pattern=r"^[a-z0-9_]{1,40}$")) -> JSONResponse:
+    def get_guide(preset: str = Query(DEFAULT_PRESET, pattern=r"^[a-z0-9_]{1,40}$")) -> JSONResponse:
         """The lecture's steps, each computed, for the guided mode."""
         return JSONResponse(guide.steps(preset))
 

@@ -232,6 +232,7 @@ def preset_detail(name: str) -> dict[str, Any]:
     }
 
 
-def preset_summaries() -> list[dict[str, str]]:
-    """Name and title of every preset."""
-    return [{"name": n, "title": presets.load(n).title} for n in preset_names()]
+def preset_summaries() -> list[dict[str, str | bool]]:
+    """Name and title of every preset, and which one is the default (the page opens it)."""
+    return [{"name": n, "title": presets.load(n).title, "default": n == presets.DEFAULT_PRESET}
+            for n in preset_names()]

@@ -61,7 +61,7 @@ def _simulate_cached(key: str) -> dict[str, Any]:
         out = course_report(tc, cell, y_start)
         out["experiment"] = None
     out["compute_ms"] = 1e3 * (time.perf_counter() - start)
-    return out
+    return _json_safe(out)  # e.g. the E of an ion absent from the bath: null
 
 
 # -- steady states and explanations ---------------------------------------------------------

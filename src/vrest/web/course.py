@@ -97,13 +97,16 @@ def series(tc: Any, cell: Cell) -> dict[str, Any]:
     v, c_in, c_out, e = tc.V[:, 0], tc.c_in[:, 0], tc.c_out[:, 0], tc.E[:, 0]
     out: dict[str, Any] = {"t": _finite("t", tc.t), "V": _finite("V", v)}
     for i, ion in enumerate(IONS):
-        out[f"E_{ion}"] = _finite(f"E_{ion}", e[:, i])
+        # an ion absent from the bath has an infinite E: no point to plot (null)
+        absent = np.all(c_out[:, i] == 0)
+        out[f"E_{ion}"] = [None] * len(v) if absent else _finite(f"E_{ion}", e[:, i])
         out[f"{ion}_i"] = _finite(f"{ion}_i", c_in[:, i])
         out[f"{ion}_o"] = _finite(f"{ion}_o", c_out[:, i])
     ghk = ghk_line(cell, c_in, c_out)
     chord = chord_line(cell, c_in, c_out, v, e)
     out["GHK"] = None if ghk is None else _finite("GHK", ghk)
-    out["chord"] = None if chord is None else _finite("chord", chord)
+    absent = bool(np.any(c_out == 0))  # the chord form needs every E finite
+    out["chord"] = None if chord is None or absent else _finite("chord", chord)
     out["atp"] = _finite("ATP", tc.atp_total[:, 0])
     out["volume_rel"] = _finite("volume", tc.volume_rel[:, 0])
     return out

@@ -40,7 +40,7 @@ def _step(k: int, st: dict[str, Any], what: dict[str, str]) -> dict[str, Any]:
                "atp_per_s": float(st["atp_per_s"])}
     lecture = "; ".join(f"{x['quantity']}: {_figure(x['lecture'], x['unit'])}"
                         for x in st["lecture"]) or "-"
-    return {"step": k, "key": st["key"], "title": st["title"], "what": st["claim"]["text"],
+    return {"step": k, "key": st["key"], "title": st["title"], "what": (st["claim"] or {}).get("text", ""),
             "lecture": lecture, "mechanisms": [what.get(n, n) for n in st["active"]],
             "numbers": numbers, "text": " ".join(s["text"] for s in st["sentences"]),
             "series": _series(st["trace"])}

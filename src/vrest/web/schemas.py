@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from vrest.model.presets.loader import DEFAULT_PRESET
+
 #: Longest simulated time a request may ask for (s): one day.
 MAX_T_END_S = 86_400.0
 #: Default simulated time (s): two hours, the course the page recomputes while you drag.
@@ -49,7 +51,7 @@ class CellRequest(_Strict):
     ``{"bath.K": 10, "leak.Na.P": 4e-8}``) and mechanism switches (``{"nkcc1": true}`` adds
     NKCC1 with default strength, ``{"pump": false}`` removes the pump)."""
 
-    preset: PresetName = "rpl1"
+    preset: PresetName = DEFAULT_PRESET
     params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=MAX_OVERRIDES)
     mechanisms: dict[Literal[SWITCHES], bool] = Field(default_factory=dict)  # type: ignore[valid-type]
 

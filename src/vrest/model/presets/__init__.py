@@ -2,6 +2,6 @@
 and their loaders: :mod:`.loader` reads a preset, :mod:`.cells` makes a Cell from it.
 """
 
-from vrest.model.presets.loader import Preset, load, names, parse
+from vrest.model.presets.loader import DEFAULT_PRESET, Preset, load, names, parse
 
-__all__ = ["Preset", "load", "names", "parse"]
+__all__ = ["DEFAULT_PRESET", "Preset", "load", "names", "parse"]

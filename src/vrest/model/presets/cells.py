@@ -39,8 +39,8 @@ from vrest.model.mechanisms.transporters import KCC2, NCX
 from vrest.model.presets import loader as presets
 from vrest.physics.zero_current import zero_current_potential
 
-P_K_DEFAULT = 1e-6  # cm/s, DESIGN.md RPL-1
-CA_RATIO_DEFAULT = 1e-5  # P_Ca / P_K, DESIGN.md RPL-1
+P_K_DEFAULT = 1e-6  # cm/s, RPL-1, docs/explanation/benchmarks.md
+CA_RATIO_DEFAULT = 1e-5  # P_Ca / P_K, RPL-1, docs/explanation/benchmarks.md
 
 
 def load_cell(name_or_path: str | Path) -> Cell:

@@ -38,7 +38,11 @@ from vrest.errors import PresetError, VrestError, unknown
 from vrest.physics import ions as _ions
 from vrest.physics.constants import T_MAX_K, T_MIN_K, ZERO_C
 
-__all__ = ["Preset", "load", "names", "parse"]
+__all__ = ["DEFAULT_PRESET", "Preset", "load", "names", "parse"]
+
+#: The preset every command, the story and the explorer use when none is named: the lecture's
+#: neuron, a calibrated teaching preset (benchmarks name ``rpl1`` explicitly).
+DEFAULT_PRESET = "lecture"
 
 _TOP_KEYS = (
     "name",
@@ -286,12 +290,14 @@ class _Parser:
         return {ion: value for ion, (value, _) in entries.items()}
 
     def _concentrations(self, key: str) -> dict[str, float]:
+        """Inside: finite and > 0 mM; outside: finite and >= 0 mM (a bath without the ion)."""
         values = self._ion_table(key, "mM")
+        zero_ok = key == "outside"
         for ion, value in values.items():
-            if not (math.isfinite(value) and value > 0):
+            if not (math.isfinite(value) and (value > 0 or (zero_ok and value == 0))):
                 raise _Invalid(
                     f"{key}.{ion} = {value:g} mM is not allowed;"
-                    f" concentrations must be finite and > 0 mM"
+                    f" concentrations must be finite and {'>=' if zero_ok else '>'} 0 mM"
                 )
         return values
 

@@ -13,7 +13,7 @@ const DEBOUNCE_MS = 120;
 const MECH_WORD = { pump: "Na⁺/K⁺ pump", kcc2: "KCC2 (K⁺–Cl⁻ out)", nkcc1: "NKCC1 (Na⁺–K⁺–2Cl⁻ in)", ncx: "Na⁺/Ca²⁺ exchanger",
   pmca: "Ca²⁺ pump (PMCA)", water: "Water flow (the cell can swell or shrink)" };
 
-const state = { preset: "lecture", t_end: 7200, params: {}, mechs: {}, exp: "control", ev: null, tab: "explore", step: 0, gpreset: "lecture",
+const state = { preset: null, t_end: 7200, params: {}, mechs: {}, exp: "control", ev: null, tab: "explore", step: 0, gpreset: null,
   eca: false, zoom: false, hh: false };
 const NARROW = () => window.matchMedia("(max-width: 899px)").matches;
 let detail = null;          // GET /api/presets/{name}
@@ -546,7 +546,9 @@ async function main() {
   for (const sel of [$("preset"), $("guide-preset")]) {
     sel.replaceChildren(...presets.map((p) => el("option", { value: p.name, text: `${p.name}: ${p.title}` })));
   }
-  if (!presets.some((p) => p.name === state.preset)) state.preset = presets.some((p) => p.name === "lecture") ? "lecture" : presets[0].name;
+  const fallback = (presets.find((p) => p.default) || presets[0]).name;  // the server's default preset
+  if (!presets.some((p) => p.name === state.preset)) state.preset = fallback;
+  if (!presets.some((p) => p.name === state.gpreset)) state.gpreset = fallback;
   if (state.exp && !experiments.some((e) => e.name === state.exp)) state.exp = null;
   $("guide-preset").value = state.gpreset;
   $("t_end").value = String(state.t_end);
