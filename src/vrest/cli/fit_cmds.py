@@ -12,6 +12,7 @@ from typing import Any
 
 from vrest.cli.output import print_json
 from vrest.cli.parsing import load_cell_with_settings, parse_named
+from vrest.cli.writes import save_figure, write_file
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -46,14 +47,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _save_figure(fig: Any, path: str) -> None:
-    import matplotlib.pyplot as plt
-
-    try:
-        fig.savefig(path, dpi=100)
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"--plot: cannot write {path!r} ({exc})") from None
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, "--plot")
 
 
 # ---------------------------------------------------------------------------- fit
@@ -230,7 +224,7 @@ def run_experiment(args: argparse.Namespace) -> int:
     for k_o, why in exp.failures:
         print(f"vrest experiment: warning: K_o = {k_o:.6g} mM left out: {why}", file=sys.stderr)
     if args.out:
-        exp.write_csv(args.out)
+        write_file(args.out, "--out", exp.write_csv)
         print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(exp.header()[1:])})")
     else:
         print(exp.to_csv(), end="")

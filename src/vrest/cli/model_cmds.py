@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from vrest.cli.parsing import load_cell_with_settings
+from vrest.cli.writes import check_target, save_figure, write_file
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -70,6 +71,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     from vrest.solve.simulate import simulate
     from vrest.solve.steady import steady_state
 
+    for path, option in ((args.csv, "--csv"), (args.plot, "--plot")):
+        if path:
+            check_target(path, option, figure=option == "--plot")
     cell = load_cell_with_settings(args)
     protocol = load_protocol(args.protocol)
     t_end, dt = _number(args.t_end, "--t-end"), _number(args.dt, "--dt")
@@ -78,7 +82,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(tc, args.csv)
     if args.plot:
-        tc.plot(args.plot)
+        save_figure(tc.plot(), args.plot, "--plot", dpi=110)
     summary = tc.summary()
     summary.update({"preset": args.preset, "protocol": protocol.name, "points": int(tc.t.size),
                     "events": [{"t_s": t, "label": label} for t, label in tc.events]})
@@ -110,10 +114,7 @@ def _write_csv(tc: Any, path: str) -> None:
     if (tc.volume_rel != 1.0).any():
         keep.append("volume_rel")
     rest = [c for c in frame.columns if c not in keep and c != "Ca_i_mM"]
-    try:
-        frame[keep + rest].to_csv(path, index=False)
-    except OSError as exc:
-        raise ParameterError(f"--csv: cannot write {path} ({exc.strerror})") from None
+    write_file(path, "--csv", lambda tmp: frame[keep + rest].to_csv(tmp, index=False))
 
 
 def run_steady(args: argparse.Namespace) -> int:
