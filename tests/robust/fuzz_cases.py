@@ -189,7 +189,7 @@ def spec_texts() -> dict[str, tuple[str, str]]:
     out = {}
     for i, (old, new) in enumerate(SPEC_EDITS):
         assert old in base, old
-        out[f"edit{i}"] = (REFUSED, base.replace(old, new, 1))
+        out[f"edit{i}"] = (ANY if "10000000" in new else REFUSED, base.replace(old, new, 1))
     return out
 
 

@@ -40,7 +40,8 @@ def _run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return status, out, err, seconds
 
 
-def _check_cli(argv: list[str], expect: str, status: int, out: str, err: str, seconds: float) -> None:
+def _check_cli(argv: list[str], expect: str, status: int, out: str, err: str, seconds: float,
+               given: str = "") -> None:
     shown = " ".join(a[:40] for a in argv)
     assert seconds < CASE_LIMIT_S, f"{shown}: took {seconds:.1f} s"
     assert "Traceback" not in err + out, f"{shown}: traceback\n{err}"
@@ -50,9 +51,11 @@ def _check_cli(argv: list[str], expect: str, status: int, out: str, err: str, se
     if status == 2:
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("vrest"), f"{shown}: stderr {err!r}"
-    echoed = " ".join(argv).lower()
+    echoed = " ".join(argv).lower() + given  # an error may quote the input's own nan or inf
+    # bath.volume_ratio = inf is a valid value: an infinite bath
+    printed = "\n".join(line for line in (out + err).splitlines() if "volume_ratio" not in line)
     if not NONFINITE.search(echoed):
-        assert not NONFINITE.search(out + err), f"{shown}: non-finite value printed\n{out}{err}"
+        assert not NONFINITE.search(printed), f"{shown}: non-finite value printed\n{out}{err}"
 
 
 @pytest.fixture()
@@ -118,10 +121,10 @@ GARBAGE_CASES = [(kind, name) for kind in ("preset", "protocol", "spec", "data")
 
 
 def _file_case(kind: str, path: str, expect: str, subst: dict[str, str],
-               capsys: pytest.CaptureFixture[str]) -> str:
+               capsys: pytest.CaptureFixture[str], given: str = "") -> str:
     argv = [path if a == "FILE" else subst.get(a, a) for a in READERS[kind]]
     status, out, err, seconds = _run_cli(argv, capsys)
-    _check_cli(argv, expect, status, out, err, seconds)
+    _check_cli(argv, expect, status, out, err, seconds, given.lower())
     return err
 
 
@@ -134,7 +137,9 @@ def test_garbage_files(kind: str, name: str, tmp_path: Path, placeholders: dict[
         target = str(path)
     else:
         target = placeholders.get(name, name)
-    err = _file_case(kind, target, cases.REFUSED, placeholders, capsys)
+    empty_protocol = kind == "protocol" and name == "empty"  # valid: no events, the defaults
+    err = _file_case(kind, target, cases.ANY if empty_protocol else cases.REFUSED, placeholders,
+                     capsys)
     if name in ("utf16", "latin1", "binary"):
         assert "UTF-8" in err or "not valid TOML" in err or "cannot be read as CSV" in err, err
     if name in ("/dev/zero", "/dev/urandom", "FIFO"):
@@ -150,7 +155,7 @@ def test_protocol_files(name: str, tmp_path: Path, placeholders: dict[str, str],
     expect, text = PROTOCOLS[name]
     path = tmp_path / "p.toml"
     path.write_text(text, encoding="utf-8")
-    _file_case("protocol", str(path), expect, placeholders, capsys)
+    _file_case("protocol", str(path), expect, placeholders, capsys, text)
 
 
 PRESETS = cases.preset_texts()
@@ -163,7 +168,7 @@ def test_preset_files(name: str, kind: str, tmp_path: Path, placeholders: dict[s
     expect, text = PRESETS[name]
     path = tmp_path / "c.toml"
     path.write_text(text, encoding="utf-8")
-    _file_case(kind, str(path), expect, placeholders, capsys)
+    _file_case(kind, str(path), expect, placeholders, capsys, text)
 
 
 SPECS = cases.spec_texts()
@@ -175,7 +180,7 @@ def test_spec_files(name: str, tmp_path: Path, placeholders: dict[str, str],
     expect, text = SPECS[name]
     path = tmp_path / "s.toml"
     path.write_text(text, encoding="utf-8")
-    _file_case("spec", str(path), expect, placeholders, capsys)
+    _file_case("spec", str(path), expect, placeholders, capsys, text)
 
 
 @pytest.mark.parametrize("name", sorted(cases.CSV_TEXTS))
@@ -183,7 +188,7 @@ def test_fit_csv_files(name: str, tmp_path: Path, placeholders: dict[str, str],
                        capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "d.csv"
     path.write_text(cases.CSV_TEXTS[name], encoding="utf-8")
-    err = _file_case("data", str(path), cases.REFUSED, placeholders, capsys)
+    err = _file_case("data", str(path), cases.REFUSED, placeholders, capsys, cases.CSV_TEXTS[name])
     if name in ("v_huge", "nan", "inf", "neg_k", "text", "ragged", "sd_tiny", "k_huge", "sd_zero"):
         assert "line " in err, err
     if name == "constant":

@@ -20,6 +20,8 @@ REPLACE_KEYS = ("ion", "to", "with")
 IONS = ("Na", "K", "Cl", "Ca")
 #: Most events in one protocol file.
 MAX_EVENTS = 1_000
+#: Longest time in a protocol file (s): about 30 years.
+MAX_TIME_S = 1e9
 _EXAMPLE_REPLACE = 'e.g. replace = { ion = "K", to = 50, with = "Na" }'
 
 
@@ -49,9 +51,17 @@ def check_protocol(data: Any, where: str) -> dict[str, Any]:
         raise PresetError(f"{where}: {len(events)} events; at most {MAX_EVENTS}")
     return {"name": _text(data.get("name"), f"{where}: name", "protocol"),
             "description": _text(data.get("description"), f"{where}: description", ""),
-            "t_end": number(data.get("t_end", 600.0), f"{where}: t_end (s)"),
-            "dt": number(data.get("dt", 1.0), f"{where}: dt (s)"),
+            "t_end": _time(data.get("t_end", 600.0), f"{where}: t_end (s)"),
+            "dt": _time(data.get("dt", 1.0), f"{where}: dt (s)"),
             "event": events}
+
+
+def _time(value: Any, where: str, zero: bool = False) -> float:
+    t = number(value, where)
+    if not (t >= 0.0 if zero else t > 0.0) or t > MAX_TIME_S:
+        low = "0 <=" if zero else "0 <"
+        raise PresetError(f"{where}: {t:g} is not allowed; must be {low} t <= {MAX_TIME_S:g} s")
+    return t
 
 
 def _table(value: Any, where: str, what: str) -> dict[str, float]:
@@ -93,7 +103,7 @@ def check_event(ev: Any, where: str) -> dict[str, Any]:
     if "t" not in ev:
         raise PresetError(f"{where}: needs a time t (s)")
     return {
-        "t": number(ev["t"], f"{where}: t (s)"),
+        "t": _time(ev["t"], f"{where}: t (s)", zero=True),
         "set": _table(ev.get("set", {}), f"{where}: set", 'a table such as { "bath.K" = 10 }'),
         "scale": _table(ev.get("scale", {}), f"{where}: scale", "a table such as { pump = 0 }"),
         "restore": names(ev.get("restore", []), f"{where}: restore"),

@@ -12,6 +12,8 @@ off (it would load scripts from a CDN); the page itself needs no network.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,31 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class SecurityHeaders:
+    """Add nosniff and the CSP to every answer (a pure ASGI middleware: it leaves the request's
+    receive channel alone, so a computation notices when its client goes away)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 _TYPE_TAGS = ("float", "int", "str", "bool")
@@ -170,7 +197,9 @@ def add_routes(app: FastAPI) -> None:
     async def computed(kind: str, key: str, request: Request) -> JSONResponse:
         budget: Budget = request.app.state.budget
         outcome: Outcome = await budget.run(kind, key, request.is_disconnected)
-        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else {}
+        if outcome.cached:
+            headers["X-Vrest-Cache"] = "hit"
         return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
     @app.post("/api/simulate", tags=["compute"])
@@ -199,12 +228,20 @@ def add_routes(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
 
 
+@asynccontextmanager
+async def _warm(app: FastAPI) -> AsyncIterator[None]:
+    """Start the compute workers' forkserver when the server starts, not on the first request."""
+    await app.state.budget.warm()
+    yield
+
+
 def create_app(max_seconds: float | None = None, workers: int | None = None,
                queue: int | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
     """The explorer application: ``max_seconds`` of wall time per computation, ``workers``
     computations at a time, ``queue`` more waiting (defaults in :mod:`.budget`);
     ``allowed_hosts``: the Host header names accepted (None: any, for tests and embedding)."""
     app = FastAPI(title="vrest explorer", version=__version__, docs_url=None, redoc_url=None,
+                  lifespan=_warm,
                   description="Compute, simulate and explain a neuron's resting membrane potential. "
                               "Units: mV, mM, s, um, cm/s, mS/cm^2, uF/cm^2, pA, degC; fluxes and "
                               "currents positive outward.")
@@ -212,15 +249,10 @@ def create_app(max_seconds: float | None = None, workers: int | None = None,
     app.state.budget = Budget(**{k: v for k, v in options.items() if v is not None})
     install_handlers(app)
     add_routes(app)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=schemas.MAX_BODY_BYTES)
     if allowed_hosts is not None:
         app.add_middleware(HostCheck, allowed=allowed_hosts)

@@ -12,6 +12,7 @@ event loop itself never computes: ``/api/health`` is always answered.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 import os
 import time
@@ -36,6 +37,7 @@ class Outcome:
     status: int
     body: Any
     retry_after: int | None = None
+    cached: bool = False
 
 
 class Budget:
@@ -56,7 +58,7 @@ class Budget:
         cached = self._cache.get((kind, key))
         if cached is not None:
             self._cache.move_to_end((kind, key))
-            return cached
+            return dataclasses.replace(cached, cached=True)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.workers)
         if self._waiting >= self.workers + self.queue:
@@ -76,6 +78,10 @@ class Budget:
         if outcome.status != 499:  # a client that went away: nothing learned, nothing kept
             self._remember((kind, key), outcome)
         return outcome
+
+    async def warm(self) -> None:
+        """Start the worker machinery (the forkserver, with vrest loaded) ahead of requests."""
+        await self._compute("noop", "", max(self.max_seconds, 30.0), None)
 
     def _remember(self, key: tuple[str, str], outcome: Outcome) -> None:
         self._cache[key] = outcome
@@ -113,8 +119,8 @@ class Budget:
         finally:
             if proc.is_alive():
                 proc.kill()
-            proc.join(timeout=2)
             receiver.close()
+            await asyncio.to_thread(proc.join, 2)  # reaped off the event loop
 
 
 def _received(receiver: Connection) -> Outcome:

@@ -31,6 +31,8 @@ def compute_kind(kind: str, key: str) -> Any:
         return compute.explain_request(schemas.ExplainRequest.model_validate_json(key))
     if kind == "guide":
         return guide.steps(key)
+    if kind == "noop":
+        return {}
     raise ValueError(f"unknown computation {kind!r}")
 
 
