@@ -27,6 +27,9 @@ DEFAULT_SECONDS = 10.0
 DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
 DEFAULT_QUEUE = 16
 CACHE_SIZE = 512
+#: Budget multipliers: the guide computes a preset's whole story (one of a fixed list of
+#: presets, cached once computed), so it gets three budgets.
+SCALE = {"guide": 3.0}
 POLL_S = 0.02
 
 
@@ -69,7 +72,7 @@ class Budget:
         try:
             start = time.monotonic()
             async with self._slots:
-                left = self.max_seconds - (time.monotonic() - start)
+                left = self.max_seconds * SCALE.get(kind, 1.0) - (time.monotonic() - start)
                 if left <= 0:
                     return self._timeout(queued=True)
                 outcome = await self._compute(kind, key, left, gone)
