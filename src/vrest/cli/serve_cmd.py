@@ -23,13 +23,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help=f"address to bind (default {DEFAULT_HOST}: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT,
                         help=f"TCP port, 1-65535 (default {DEFAULT_PORT})")
-    parser.add_argument("--max-seconds", default=str(DEFAULT_SECONDS),
+    parser.add_argument("--max-seconds", default=str(DEFAULT_SECONDS), metavar="S",
                         help=f"wall-time budget of one computation in s, {SECONDS_RANGE[0]:g}-"
                              f"{SECONDS_RANGE[1]:g}; a request over it is stopped and answered "
                              f"422 (default {DEFAULT_SECONDS:g})")
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, metavar="N",
                         help=f"computations run at a time, 1-64 (default {DEFAULT_WORKERS})")
-    parser.add_argument("--queue", type=int, default=DEFAULT_QUEUE,
+    parser.add_argument("--queue", type=int, default=DEFAULT_QUEUE, metavar="N",
                         help="computations waiting for a worker, 0-1000; more are answered 503 "
                              f"(default {DEFAULT_QUEUE})")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import multiprocessing
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -24,7 +23,7 @@ from typing import Any
 
 #: Defaults of ``vrest serve``: seconds per request, computations at a time, waiting requests.
 DEFAULT_SECONDS = 10.0
-DEFAULT_WORKERS = max(1, min(4, os.cpu_count() or 1))
+DEFAULT_WORKERS = 2
 DEFAULT_QUEUE = 16
 CACHE_SIZE = 512
 #: Budget multipliers: the guide computes a preset's whole story (one of a fixed list of
