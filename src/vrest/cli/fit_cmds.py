@@ -12,7 +12,7 @@ from typing import Any
 
 from vrest.cli.output import print_json
 from vrest.cli.parsing import load_cell_with_settings, parse_named
-from vrest.cli.writes import save_figure, write_file
+from vrest.cli.writes import save_figure, write_text
 from vrest.errors import ParameterError
 
 DEFAULT_PRESET = "rpl1"
@@ -224,7 +224,7 @@ def run_experiment(args: argparse.Namespace) -> int:
     for k_o, why in exp.failures:
         print(f"vrest experiment: warning: K_o = {k_o:.6g} mM left out: {why}", file=sys.stderr)
     if args.out:
-        write_file(args.out, "--out", exp.write_csv)
+        write_text(args.out, "--out", exp.to_csv())
         print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(exp.header()[1:])})")
     else:
         print(exp.to_csv(), end="")
