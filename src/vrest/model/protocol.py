@@ -220,7 +220,7 @@ def _event_from_dict(ev: Any, where: str) -> Event:
         return Event(**fields)
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, VrestError):
-            raise PresetError(f"{where}: {exc}") from None
+            raise
         raise PresetError(f"{where}: malformed ({exc})") from None
 
 

@@ -12,6 +12,7 @@ off (it would load scripts from a CDN); the page itself needs no network.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vrest._version import __version__
 from vrest.errors import VrestError
 from vrest.web import cells, compute, experiments, schemas
+from vrest.web import guide as guide  # loaded with the app, as before (vrest.story with it)
 from vrest.web.budget import Budget, Outcome
 from vrest.web.hosts import HostCheck
 
@@ -196,8 +198,10 @@ def add_routes(app: FastAPI) -> None:
 
     async def computed(kind: str, key: str, request: Request) -> JSONResponse:
         budget: Budget = request.app.state.budget
+        start = time.monotonic()
         outcome: Outcome = await budget.run(kind, key, request.is_disconnected)
         headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else {}
+        headers["X-Vrest-Seconds"] = f"{time.monotonic() - start:.3f}"  # in the budget's hands
         if outcome.cached:
             headers["X-Vrest-Cache"] = "hit"
         return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
