@@ -34,5 +34,6 @@ class NoSteadyStateError(VrestError):
 
 
 def unknown(kind: str, name: object, valid: list[str] | tuple[str, ...]) -> UnknownNameError:
-    """Build an UnknownNameError listing the valid names."""
-    return UnknownNameError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")
+    """Build an UnknownNameError listing the valid names (a long name is shown shortened)."""
+    shown = repr(name) if len(repr(name)) <= 62 else repr(str(name)[:57] + "...")
+    return UnknownNameError(f"unknown {kind} {shown}; valid: {', '.join(sorted(valid))}")

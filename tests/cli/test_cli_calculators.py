@@ -148,7 +148,7 @@ BAD = [
     (["ghk", "--perm", "Zz=1"], "--perm: unknown ion 'Zz'"),
     (["ghk", "--in", "K=-5"], "--in K: -5 mM is not allowed"),
     (["ghk", "--preset", "octopus"], "unknown preset 'octopus'; valid: "),
-    (["ghk", "--preset", "/nonexistent/cell.toml"], "cannot read preset file"),
+    (["ghk", "--preset", "/nonexistent/cell.toml"], "preset file /nonexistent/cell.toml: cannot be read"),
     (["explain", "--vm", "abc"], "--vm: 'abc' is not a number"),
     (["presets", "show", "octopus"], "unknown preset"),
     (["presets"], "required"),

@@ -205,5 +205,5 @@ def test_invalid_file_names_the_file_and_the_problem(tmp_path, edit, match):
 
 
 def test_unreadable_file(tmp_path):
-    with pytest.raises(PresetError, match="cannot read preset file"):
+    with pytest.raises(PresetError, match="preset file .*: cannot be read"):
         presets.load(tmp_path / "missing.toml")

@@ -357,7 +357,7 @@ def test_cli_json_prints_every_number(capsys):
     (["story", "--preset", "nope"], "unknown preset 'nope'"),
     (["story", "--temp", "warm"], "--temp: 'warm' is not a temperature"),
     (["story", "--temp", "500"], "--temp: 500 degC"),
-    (["story", "--html", "/no/such/dir/s.html"], "--html: the directory of"),
+    (["story", "--html", "/no/such/dir/s.html"], "--html: cannot write /no/such/dir/s.html: the folder '/no/such/dir' does not exist"),
 ])
 def test_cli_bad_input_is_one_line_and_status_2(capsys, argv, message):
     assert main(argv) == 2

@@ -98,10 +98,11 @@ def test_killed_worker_chunks_are_recomputed_and_every_row_is_there(
         assert victim not in client.run(os.getpid).values()  # that worker really died
 
 
-@pytest.mark.parametrize("address", ["nonsense://host:1", "missing-port"])
-def test_bad_scheduler_address_is_a_clear_error(tmp_path: Path, address: str,
+@pytest.mark.parametrize(("address", "why"), [("nonsense://host:1", "unknown protocol 'nonsense'"),
+                                             ("missing-port", "cannot connect")])
+def test_bad_scheduler_address_is_a_clear_error(tmp_path: Path, address: str, why: str,
                                                 spec_and_reference: tuple[object, pd.DataFrame]
                                                 ) -> None:
     spec, _ = spec_and_reference
-    with pytest.raises(vrest.ParameterError, match=f"--scheduler {address}: cannot connect"):
+    with pytest.raises(vrest.ParameterError, match=f"--scheduler {address}: {why}"):
         sweep.run(spec, tmp_path / "out", scheduler=address)

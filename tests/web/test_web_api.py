@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 import vrest
 from vrest.cli import main
-from vrest.web import compute, schemas
+from vrest.web import cells, compute, schemas, worker
 from vrest.web.app import create_app
 
 VREST = Path(sys.executable).with_name("vrest")
@@ -223,15 +223,24 @@ def test_oversized_and_malformed_bodies(client):
 
 
 def test_unexpected_error_is_json_500_and_server_survives(client, monkeypatch):
-    def boom(_):
+    def boom():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(compute, "steady_report", boom)
-    response = client.post("/api/steady", json={"preset": "squid"})
+    monkeypatch.setattr(cells, "preset_summaries", boom)
+    response = client.get("/api/presets")
     body = bad(response, 500)
     assert "secret" not in body["error"] and "RuntimeError" in body["error"]
     monkeypatch.undo()
     assert ok(client.get("/api/health"))["status"] == "ok"
+
+
+def test_an_unexpected_failure_inside_a_computation_is_a_422_naming_it(monkeypatch):
+    def boom(_):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(compute, "steady_report", boom)
+    status, body = worker.answer("steady", compute.request_key(schemas.CellRequest(preset="squid")))
+    assert status == 422 and "RuntimeError" in body["error"] and "secret" not in body["error"]
 
 
 # ------------------------------------------------------------------ experiments

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from vrest._version import __version__
+from vrest.cli.quiet import quiet
 from vrest.errors import VrestError
 
 #: Modules under vrest.cli that contribute subcommands, in help order.
@@ -64,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    with quiet() as caught:
+        return _run(args, caught)
+
+
+def _run(args: argparse.Namespace, caught: list[str]) -> int:
     try:
         status = int(args.func(args) or 0)
         # The command is done: keep the interpreter's final garbage collection from walking
@@ -71,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.freeze()
         return status
     except VrestError as exc:
-        print(f"vrest {args.command}: error: {exc}", file=sys.stderr)
+        note = f" (numerical warning: {caught[0]})" if caught else ""
+        print(f"vrest {args.command}: error: {exc}{note}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`
         return 0

@@ -298,10 +298,13 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
 
 def _run_explain(args: argparse.Namespace) -> int:
     from vrest.cli import parsing
+    from vrest.errors import ParameterError
     from vrest.model.explain import explain
 
     preset, inside, outside, t_k = _composition(args)
     v = parsing.parse_number(args.vm, "--vm", "mV") if args.vm is not None else None
+    if v is not None and not -500.0 <= v <= 500.0:
+        raise ParameterError(f"--vm: {v:g} mV is outside the allowed range [-500, 500] mV")
     _, what = (None, None) if _composition_changed(args) else _model_rest(preset, t_k)
     if what is None:
         result = explain(inside, outside, t_k, v, preset.permeability, preset.name)

@@ -12,6 +12,7 @@ from typing import Any
 
 from vrest.cli.output import print_json
 from vrest.cli.parsing import load_cell_with_settings, parse_named
+from vrest.cli.writes import save_figure, write_text
 from vrest.errors import ParameterError
 from vrest.model.presets.loader import DEFAULT_PRESET
 
@@ -45,14 +46,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _save_figure(fig: Any, path: str) -> None:
-    import matplotlib.pyplot as plt
-
-    try:
-        fig.savefig(path, dpi=100)
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"--plot: cannot write {path!r} ({exc})") from None
-    finally:
-        plt.close(fig)
+    save_figure(fig, path, "--plot")
 
 
 # ---------------------------------------------------------------------------- fit
@@ -241,7 +235,7 @@ def run_experiment(args: argparse.Namespace) -> int:
     if exp.turn_text and args.out:
         print(exp.turn_text)
     if args.out:
-        exp.write_csv(args.out)
+        write_text(args.out, "--out", exp.to_csv())
         how = [line for line in exp.header()[1:] if line != exp.turn_text]
         print(f"wrote {exp.V.size} recordings to {args.out} ({'; '.join(how)})")
     else:

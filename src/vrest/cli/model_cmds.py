@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from vrest.cli.parsing import load_cell_with_settings
+from vrest.cli.writes import check_target, save_figure, write_text
 from vrest.errors import ParameterError
 from vrest.model.presets.loader import DEFAULT_PRESET
 
@@ -85,6 +86,9 @@ def run_simulate(args: argparse.Namespace) -> int:
     from vrest.solve.simulate import simulate
     from vrest.solve.steady import steady_state
 
+    for path, option in ((args.csv, "--csv"), (args.plot, "--plot")):
+        if path:
+            check_target(path, option, figure=option == "--plot")
     cell = load_cell_with_settings(args)
     protocol = load_protocol(args.protocol)
     t_end, dt = _number(args.t_end, "--t-end"), _number(args.dt, "--dt")
@@ -93,8 +97,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         _write_csv(tc, args.csv)
     if args.plot:
-        tc.plot(args.plot, title=f"{args.preset} through protocol {protocol.name}",
-                time_scale=args.time_axis)
+        save_figure(tc.plot(title=f"{args.preset} through protocol {protocol.name}",
+                            time_scale=args.time_axis), args.plot, "--plot", dpi=110)
     summary = tc.summary()
     what = _what_v_at_end(cell, protocol, tc)
     summary.update({"preset": args.preset, "protocol": protocol.name, "points": int(tc.t.size),
@@ -145,11 +149,7 @@ def _write_csv(tc: Any, path: str) -> None:
     names = keep + [c for c in cols if c not in keep and c != "Ca_i_mM"]
     rows = np.column_stack([cols[c] for c in names]).tolist()
     text = "\n".join(",".join("" if x != x else repr(x) for x in row) for row in rows)
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as out:
-            out.write(",".join(names) + "\n" + text + "\n")
-    except OSError as exc:
-        raise ParameterError(f"--csv: cannot write {path} ({exc.strerror})") from None
+    write_text(path, "--csv", ",".join(names) + "\n" + text + "\n")
 
 
 def run_steady(args: argparse.Namespace) -> int:

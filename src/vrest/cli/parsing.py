@@ -47,6 +47,8 @@ def parse_temperature(text: str | float, option: str = "--temp") -> float:
             f" K suffix (e.g. 310.15K)"
         )
     value = float(match["num"])
+    if not math.isfinite(value):
+        raise ParameterError(f"{option}: {str(text)[:40]!r} is not allowed; give a finite number")
     kelvin = (match["unit"] or "").lower() == "k"
     t_k = value if kelvin else value + ZERO_C
     if not (math.isfinite(t_k) and T_MIN_K < t_k <= T_MAX_K):
@@ -88,38 +90,50 @@ def parse_assignments(values: str | Iterable[str] | None, option: str) -> dict[s
 
 def parse_concentrations(values: str | Iterable[str] | None, option: str,
                          allow_zero: bool = False) -> dict[str, float]:
-    """``ION=C`` items in mM; every C finite and > 0 (>= 0 with ``allow_zero``: a bath
-    without that ion)."""
+    """``ION=C`` items in mM; every C finite and in [MIN_MM, MAX_MM] (or 0 with
+    ``allow_zero``: a bath without that ion)."""
     out = parse_assignments(values, option)
     for ion, c in out.items():
-        if c < 0 or (c == 0 and not allow_zero):
-            raise ParameterError(
-                f"{option} {ion}: {c:g} mM is not allowed; concentrations must be "
-                f"{'>= 0' if allow_zero else '> 0'} mM"
-            )
+        _check_concentration(c, f"{option} {ion}", allow_zero)
     return out
 
 
+#: Concentrations the calculators accept (mM): beyond them a ratio over- or underflows.
+MIN_MM, MAX_MM = 1e-100, 1e6
+
+
+def _check_concentration(value: float, where: str, allow_zero: bool = False) -> None:
+    if value == 0 and allow_zero:
+        return
+    if value <= 0:
+        raise ParameterError(f"{where}: {value:g} mM is not allowed; concentrations must be "
+                             f"{'>= 0' if allow_zero else '> 0'} mM")
+    if not MIN_MM <= value <= MAX_MM:
+        raise ParameterError(f"{where}: {value:g} mM is outside the allowed range "
+                             f"[{MIN_MM:g}, {MAX_MM:g}] mM")
+
+
 def parse_concentration(text: str, option: str, allow_zero: bool = False) -> float:
-    """One concentration in mM, finite and > 0 (>= 0 with ``allow_zero``)."""
+    """One concentration in mM, finite and in [MIN_MM, MAX_MM] (or 0 with ``allow_zero``)."""
     value = parse_number(text, option, "mM")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ParameterError(
-            f"{option}: {value:g} mM is not allowed; concentrations must be "
-            f"{'>= 0' if allow_zero else '> 0'} mM"
-        )
+    _check_concentration(value, option, allow_zero)
     return value
+
+
+#: Largest permeability relative to P_K accepted (beyond it GHK's sums overflow).
+MAX_PERM = 1e6
 
 
 def parse_permeabilities(
     values: str | Iterable[str] | None, option: str = "--perm"
 ) -> dict[str, float]:
-    """``ION=P`` items (e.g. 'K=1,Na=0.04,Cl=0.45'); every P finite and >= 0."""
+    """``ION=P`` items (e.g. 'K=1,Na=0.04,Cl=0.45'); every P finite, >= 0 and <= MAX_PERM."""
     out = parse_assignments(values, option)
     for ion, p in out.items():
-        if p < 0:
+        if not 0 <= p <= MAX_PERM:
             raise ParameterError(
-                f"{option} {ion}: {p:g} is not allowed; permeabilities must be >= 0"
+                f"{option} {ion}: {p:g} is not allowed; permeabilities relative to P_K must be in"
+                f" [0, {MAX_PERM:g}]"
             )
     return out
 

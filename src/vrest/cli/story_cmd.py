@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vrest.cli.output import print_json
+from vrest.cli.writes import check_target, write_file, write_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,17 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.set_defaults(func=run)
 
 
-def _writable(path: str | None, option: str) -> Path | None:
-    from vrest.errors import ParameterError
-
-    if path is None:
-        return None
-    out = Path(path)
-    if out.is_dir():
-        raise ParameterError(f"{option}: {path!r} is a directory; give a file name")
-    if not out.resolve().parent.is_dir():
-        raise ParameterError(f"{option}: the directory of {path!r} does not exist")
-    return out
+def _writable(path: str | None, option: str, figure: bool = False) -> Path | None:
+    return None if path is None else check_target(path, option, figure)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(spike.text(numbers))
         return 0
-    html_path, png_path = _writable(args.html, "--html"), _writable(args.png, "--png")
+    html_path, png_path = _writable(args.html, "--html"), _writable(args.png, "--png", figure=True)
     temp_c = parsing.parse_temperature(args.temp) - 273.15 if args.temp is not None else None
     result = story.run_story(args.preset, temp_c)
     data = story_text.narrate(result.to_dict())
@@ -92,12 +84,12 @@ def _write_files(result: Any, data: dict[str, Any], html_path: Path | None,
         if html_path is not None:
             from vrest.story.report import html_report
 
-            html_path.write_text(html_report(result, data), encoding="utf-8")
+            write_text(html_path, "--html", html_report(result, data))
             written.append(("the HTML report (open it in a browser)", html_path))
         if png_path is not None:
             from vrest.story.plot import overview_figure
 
-            overview_figure(result, str(png_path))
+            write_file(png_path, "--png", lambda tmp: overview_figure(result, tmp), figure=True)
             written.append(("the overview figure", png_path))
     except OSError as exc:
         raise ParameterError(f"cannot write {exc.filename}: {exc.strerror}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vrest.cli.writes import check_target, write_file
 from vrest.errors import ParameterError
 
 USAGE = """\
@@ -94,8 +95,10 @@ def _plot(args: argparse.Namespace) -> int:
         if not getattr(args, option):
             raise ParameterError(f"plot: --{option} is required: vrest sweep plot DIR --x NAME "
                                  "--y NAME [--color NAME] --out FILE.png")
-    if not str(args.out).lower().endswith((".png", ".svg", ".pdf")):
-        raise ParameterError(f"--out {args.out}: the figure must be a .png, .svg or .pdf file")
-    kind = plot_sweep(args.directory, args.x, args.y, args.color, args.out)
+    check_target(args.out, "--out", figure=True)
+    kinds = []
+    write_file(args.out, "--out", lambda tmp: kinds.append(
+        plot_sweep(args.directory, args.x, args.y, args.color, tmp)), figure=True)
+    kind = kinds[0]
     print(f"wrote {args.out} ({kind})")
     return 0

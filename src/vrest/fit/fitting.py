@@ -101,6 +101,9 @@ def fit(data: Recording | str | Path | Any, cell: Cell | str, free: Sequence[str
     from vrest.model.presets.cells import load_cell
 
     rec = data if isinstance(data, Recording) else read_recording(data)
+    if rec.n > 1 and float(np.ptp(rec.V)) == 0.0:
+        raise ParameterError(f"DATA {rec.source}: every V_mV is {rec.V[0]:g} mV (zero variance): "
+                             "the fit is undetermined; give recordings in which V changes")
     cell = load_cell(cell) if isinstance(cell, str | Path) else cell
     if not 0 < level < 1:
         raise ParameterError(f"level: {level:g} is outside the allowed range (0, 1)")
@@ -332,6 +335,9 @@ def _result(problem: _Problem, x: FloatArray, nfev: int, message: str, level: fl
     params = tuple(FitParameter(n, float(b), u, float(e), float(a), float(c), float(s0), bool(lg))
                    for n, b, u, e, a, c, s0, lg in zip(space.names, best, space.units, se_public,
                                                        lo, hi, problem.start, space.log, strict=True))
+    if not (np.all(np.isfinite(se)) and np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise ParameterError(f"DATA {rec.source}: the fit is undetermined: the standard errors are "
+                             "not finite (are V_sd_mV absurdly large or small?)")
     corr = np.clip(cov / np.outer(se, se), -1.0, 1.0)
     np.fill_diagonal(corr, 1.0)
     raw = rec.V - v_fit

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest.errors import ParameterError, unknown
+from vrest.errors import ParameterError, PresetError, unknown
+from vrest.fit.csv_text import parse_csv
+from vrest.model.files import read_text
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -54,15 +56,20 @@ def read_recording(source: str | Path | Any) -> Recording:
 
     if isinstance(source, pd.DataFrame):
         return recording_from_frame(source, "data")
-    label = str(source) if isinstance(source, str | Path) else "data"
-    if isinstance(source, str | Path) and not Path(source).is_file():
-        raise ParameterError(f"DATA: {label!r} is not a file; give a CSV with columns "
-                             f"{', '.join(REQUIRED_COLUMNS)}")
-    try:
-        frame = pd.read_csv(source, comment="#", skipinitialspace=True, dtype=str,
-                            keep_default_na=False)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"DATA {label}: cannot be read as CSV ({exc})") from None
+    if isinstance(source, str | Path):
+        if not Path(source).exists():
+            raise ParameterError(f"DATA: {str(source)[:200]!r} is not a file; give a CSV with "
+                                 f"columns {', '.join(REQUIRED_COLUMNS)}")
+        try:
+            text = read_text(source, "data")
+        except PresetError as exc:
+            raise ParameterError(str(exc)) from None
+        label = str(source)
+    else:
+        text, label = str(source.read()), "data"
+    header, rows, lines = parse_csv(text, label)
+    frame = pd.DataFrame(rows, columns=header, dtype=str)
+    frame.attrs["lines"] = lines
     return recording_from_frame(frame, label)
 
 
@@ -75,31 +82,41 @@ def recording_from_frame(frame: Any, source: str = "data") -> Recording:
         raise ParameterError(
             f"DATA {source}: missing column(s) {', '.join(missing)}; required "
             f"{', '.join(REQUIRED_COLUMNS)}, optional {', '.join(list(BATH_COLUMNS.values())[1:])},"
-            f" {SD_COLUMN}; found {', '.join(columns) or 'no columns'}")
+            f" {SD_COLUMN}; found {', '.join(columns)[:200] or 'no columns'}")
     if len(frame) == 0:
         raise ParameterError(f"DATA {source}: no data rows")
-    bath = {ion: _column(frame, col, source, lo_open=0.0)
+    lines = frame.attrs.get("lines")
+    bath = {ion: _column(frame, col, source, LIMITS["mM"], lines)
             for ion, col in BATH_COLUMNS.items() if col in columns}
-    v = _column(frame, "V_mV", source)
-    sd = _column(frame, SD_COLUMN, source, lo_open=0.0) if SD_COLUMN in columns else None
+    v = _column(frame, "V_mV", source, LIMITS["V"], lines)
+    sd = _column(frame, SD_COLUMN, source, LIMITS["sd"], lines) if SD_COLUMN in columns else None
     return Recording(bath=bath, V=v, V_sd=sd, source=source)
 
 
-def _column(frame: Any, name: str, source: str, lo_open: float | None = None) -> FloatArray:
-    """Column ``name`` as floats: every entry a finite number (> lo_open when given)."""
+#: Allowed ranges of the recorded values: (low, high, low is open, unit).
+LIMITS = {"mM": (0.0, 10_000.0, True, "mM"), "V": (-1_000.0, 1_000.0, False, "mV"),
+          "sd": (1e-6, 1_000.0, False, "mV")}
+
+
+def _column(frame: Any, name: str, source: str, limits: tuple[float, float, bool, str],
+            lines: list[int] | None = None) -> FloatArray:
+    """Column ``name`` as floats: every entry a finite number within ``limits``."""
+    lo, hi, lo_open, unit = limits
     out = np.empty(len(frame))
     for row, text in enumerate(frame[name].tolist(), start=1):
-        where = f"DATA {source}, data row {row}, column {name}"
+        place = f"line {lines[row - 1]}" if lines else f"data row {row}"
+        where = f"DATA {source}, {place}, column {name}"
         try:
             value = float(str(text).strip())
         except ValueError:
-            shown = "is empty" if not str(text).strip() else f"{text!r} is not a number"
+            shown = "is empty" if not str(text).strip() else f"{str(text)[:40]!r} is not a number"
             raise ParameterError(f"{where}: {shown}") from None
         if not math.isfinite(value):
-            raise ParameterError(f"{where}: {text!r} is not allowed; give a finite number")
-        if lo_open is not None and value <= lo_open:
-            unit = "mV" if name == SD_COLUMN else "mM"
-            raise ParameterError(f"{where}: {value:g} {unit} is not allowed; it must be > 0 {unit}")
+            raise ParameterError(f"{where}: {str(text)[:40]!r} is not allowed; give a finite number")
+        if value < lo or value > hi or (lo_open and value == lo):
+            low = f"more than {lo:g}" if lo_open else f"at least {lo:g}"
+            raise ParameterError(f"{where}: {value:g} {unit} is not allowed; it must be {low} and "
+                                 f"at most {hi:g} {unit}")
         out[row - 1] = value
     return out
 

@@ -15,7 +15,6 @@ Protocol files are TOML (see ``protocols/p1.toml``).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,9 +24,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from vrest.errors import ParameterError, PresetError, UnknownNameError, unknown
+from vrest.errors import ParameterError, PresetError, UnknownNameError, VrestError, unknown
 from vrest.model import stimuli
 from vrest.model.cell import Cell
+from vrest.model.files import parse_toml, read_text
 from vrest.model.mechanisms.base import Mechanism
 from vrest.model.mechanisms.factory import build
 from vrest.model.mechanisms.water import Water
@@ -137,6 +137,8 @@ def _accumulate(cell: Cell, batch: Mapping[str, ArrayLike], event: Event, sets: 
                 removed: set[str]) -> tuple[str, ...]:
     changed = [k.split(".")[1] for k in (*event.set, *event.restore) if k.startswith("bath.")]
     for key in event.restore:
+        if key not in batch and key not in cell.values():
+            raise unknown(f"parameter to restore at {event.t:g} s", key, sorted(cell.values()))
         sets.pop(key, None)
     sets.update({k: float(v) for k, v in event.set.items()})
     if event.replace is not None:
@@ -200,22 +202,19 @@ def _apply(cell: Cell, batch: Mapping[str, ArrayLike], sets: Mapping[str, Any],
 # -- files and built-in protocols -----------------------------------------------------------------
 
 def from_dict(data: Mapping[str, Any], where: str = "protocol") -> Protocol:
-    """Build a Protocol from parsed TOML (see ``protocols/p1.toml``)."""
-    allowed = {"name", "description", "t_end", "dt", "event", "stimulus"}
-    extra = set(data) - allowed
-    if extra:
-        raise PresetError(f"{where}: unknown keys {sorted(extra)}; allowed: {sorted(allowed)}")
-    events = []
-    for i, ev in enumerate(data.get("event", [])):
-        events.append(_event_from_dict(ev, f"{where}: event {i + 1}"))
-    for i, stim in enumerate(data.get("stimulus", [])):
+    """Build a Protocol from parsed TOML (see ``protocols/p1.toml``); the file's schema is
+    checked in :mod:`vrest.model.protocol_file`, current-clamp stimuli in
+    :mod:`vrest.model.stimuli`."""
+    from vrest.model.protocol_file import check_protocol
+
+    fields = check_protocol(data, where)
+    events = [_event_from_dict(ev, f"{where}: event {i + 1}") for i, ev in enumerate(fields.pop("event"))]
+    for i, stim in enumerate(fields.pop("stimulus")):
         if not isinstance(stim, Mapping):
             raise PresetError(f"{where}: stimulus {i + 1}: must be a table")
         events.extend(_events(stimuli.from_dict(stim, f"{where}: stimulus {i + 1}")))
     try:
-        return Protocol(name=str(data.get("name", "protocol")), events=tuple(events),
-                        t_end=float(data.get("t_end", 600.0)), dt=float(data.get("dt", 1.0)),
-                        description=str(data.get("description", "")))
+        return Protocol(events=tuple(events), **fields)
     except (TypeError, ValueError) as exc:
         raise PresetError(f"{where}: {exc}") from None
 
@@ -238,27 +237,16 @@ def train(t: float, amplitude: float, duration: float, count: int, interval: flo
 
 
 def _event_from_dict(ev: Any, where: str) -> Event:
-    if not isinstance(ev, Mapping):
-        raise PresetError(f"{where}: must be a table")
-    allowed = {"t", "set", "scale", "restore", "replace", "add", "remove", "label"}
-    extra = set(ev) - allowed
-    if extra:
-        raise PresetError(f"{where}: unknown keys {sorted(extra)}; allowed: {sorted(allowed)}")
-    if "t" not in ev:
-        raise PresetError(f"{where}: needs a time t (s)")
+    from vrest.model.protocol_file import check_event
+
+    fields = check_event(ev, where)
     try:
-        replace = ev.get("replace")
-        rep = None if replace is None else (str(replace["ion"]), float(replace["to"]),
-                                            str(replace["with"]))
-        return Event(t=float(ev["t"]), set=dict(ev.get("set", {})), scale=dict(ev.get("scale", {})),
-                     restore=tuple(ev.get("restore", ())), replace=rep,
-                     add=tuple(build(m) for m in ev.get("add", ())),
-                     remove=tuple(ev.get("remove", ())), label=str(ev.get("label", "")))
+        fields["add"] = tuple(build(m) for m in fields["add"])
+        return Event(**fields)
     except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ParameterError):
+        if isinstance(exc, VrestError):
             raise
-        raise PresetError(f"{where}: malformed ({exc}); e.g. replace = {{ ion = \"K\", to = 50, "
-                          "with = \"Na\" }}") from None
+        raise PresetError(f"{where}: malformed ({exc})") from None
 
 
 def builtin_names() -> list[str]:
@@ -270,11 +258,7 @@ def builtin_names() -> list[str]:
 def load(name_or_path: str | Path) -> Protocol:
     """A built-in protocol by name, or a protocol TOML file by path."""
     text, where = _read(name_or_path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"protocol {where}: not valid TOML ({exc})") from None
-    return from_dict(data, f"protocol {where}")
+    return from_dict(parse_toml(text, f"protocol {where}"), f"protocol {where}")
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
@@ -283,11 +267,8 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
         return resources.files("vrest.model").joinpath("protocols", f"{name}.toml").read_text(), name
     path = Path(name)
     if path.suffix == ".toml" or path.exists():
-        try:
-            return path.read_text(), str(path)
-        except OSError as exc:
-            raise PresetError(f"protocol file {path}: cannot be read ({exc.strerror})") from None
-    raise unknown("protocol", name, [*builtin_names(), "<file.toml>"])
+        return read_text(path, "protocol"), str(path)
+    raise unknown("protocol", name[:80], [*builtin_names(), "<file.toml>"])
 
 
 CONTROL = Protocol(name="control", description="no changes")

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from vrest.errors import VrestError
+from vrest.errors import ParameterError, VrestError
 from vrest.model.cell import Cell
 from vrest.model.mechanisms import GHKLeak
 from vrest.model.presets import loader as presets
@@ -188,8 +188,10 @@ def _q_ek90(ctx: Context, real: Step) -> dict[str, Any]:
             {f"{na_leak[0].name}.scale": na_leak[0].scale * LECTURE["comment_P_Na_rel"] / ratio})
         numbers.update({"P_Na_rel": ratio, "V_ratio_mV": _steady_v(cell, real.y_end)})
     k_o = e["inside_mM"]["K"] * math.exp(LECTURE["comment_E_K_mV"] * 1e-3 * F / (R * ctx.temperature_K))
-    cell = ctx.cell.with_parameters({"bath.K": k_o})
-    ss = steady_at(cell, real.y_end)
+    try:  # at a temperature near 0 K, E_K = -90 mV needs a K_o of (nearly) 0: no such bath
+        ss = steady_at(ctx.cell.with_parameters({"bath.K": k_o}), real.y_end)
+    except ParameterError as exc:
+        ss = str(exc)
     numbers.update({"K_out_for_E_K_mM": k_o, "K_out_mM": e["outside_mM"]["K"],
                     "V_low_K_mV": None if isinstance(ss, str) else float(ss.V[0]),
                     "E_K_low_K_mV": None if isinstance(ss, str) else float(ss.E[0, 1])})

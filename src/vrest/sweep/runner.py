@@ -27,6 +27,8 @@ from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, VrestError
 from vrest.model.cell import Cell
+from vrest.model.rhs import Model
+from vrest.sweep import memory
 from vrest.sweep.progress import ProgressBar
 from vrest.sweep.spec import SweepSpec, from_dict, load
 from vrest.sweep.store import SweepStore
@@ -64,13 +66,15 @@ class SweepResult:
     chunks_run: int
     chunks_resumed: int
     seconds: float
+    rejected: tuple[tuple[int, str], ...] = ()  # chunks found unsound on resuming, recomputed
 
     def summary(self) -> str:
         """One paragraph: counts, time, rate and where the table is."""
         rate = self.cells_run / self.seconds if self.seconds > 0 else math.inf
         resumed = f"; {self.chunks_resumed} chunk(s) were already done" if self.chunks_resumed \
             else ""
-        return (f"{self.n_cells:,} cells: {self.n_ok:,} ok, {self.n_failed:,} failed\n"
+        redone = "".join(f"chunk {i}: {why}; recomputed\n" for i, why in self.rejected)
+        return (redone + f"{self.n_cells:,} cells: {self.n_ok:,} ok, {self.n_failed:,} failed\n"
                 f"{self.cells_run:,} cells in {self.chunks_run} chunk(s) computed in "
                 f"{self.seconds:.2f} s ({rate:,.0f} cells/s){resumed}\n"
                 f"results: {self.directory / 'results.parquet'}")
@@ -87,6 +91,14 @@ def run(spec: SweepSpec, out: str | Path, scheduler: str | None = None,
     """
     if workers is not None and (isinstance(workers, bool) or not 1 <= int(workers) <= 1024):
         raise ParameterError(f"workers: {workers!r} is not allowed; must be an integer in [1, 1024]")
+    if scheduler is not None:
+        check_scheduler(scheduler)
+    else:  # a cluster's workers have their own memory
+        n_state = int(Model(spec.cell).y0.shape[1])
+        too_big = memory.check(spec.task.kind, n_state, min(spec.chunk_size, spec.n_cells),
+                               int(workers or 1))
+        if too_big:
+            raise ParameterError(f"sweep {spec.name}: {too_big}")
     store = SweepStore(out)
     done = store.open(spec)
     todo = [i for i in range(spec.n_chunks) if i not in done]
@@ -96,7 +108,7 @@ def run(spec: SweepSpec, out: str | Path, scheduler: str | None = None,
     if progress:
         progress(cells_done, spec.n_cells, len(done))
     for n, (i, table) in enumerate(_execute(jobs, scheduler, workers, spec.digest()), 1):
-        store.write_chunk(i, table)
+        store.write_chunk(i, table, spec)
         cells_done += len(table)
         if progress:
             progress(cells_done, spec.n_cells, len(done) + n)
@@ -104,7 +116,8 @@ def run(spec: SweepSpec, out: str | Path, scheduler: str | None = None,
     table = store.finish(spec, csv=csv, seconds=seconds)
     n_ok = int((table["status"] == "ok").sum())
     return SweepResult(table, Path(out), spec.n_cells, n_ok, spec.n_cells - n_ok,
-                       sum(len(j.cells) for j in jobs), len(todo), len(done), seconds)
+                       sum(len(j.cells) for j in jobs), len(todo), len(done), seconds,
+                       tuple(store.rejected))
 
 
 def job(spec: SweepSpec, i: int) -> Job:
@@ -140,6 +153,23 @@ def _on_pool(jobs: list[Job], workers: int) -> Iterator[tuple[int, Any]]:
                              "same command again to finish the others") from None
 
 
+def check_scheduler(address: str) -> None:
+    """Refuse a scheduler address with an unknown protocol or no port before any work."""
+    from distributed.comm.addressing import get_address_host_port
+    from distributed.comm.registry import backends
+
+    scheme, sep, _ = address.partition("://")
+    if sep and scheme not in backends:
+        raise ParameterError(f"--scheduler {address[:80]}: unknown protocol {scheme[:20]!r}; valid: "
+                             f"{', '.join(sorted(backends))} (e.g. tcp://host:8786)")
+    if scheme != "inproc":
+        try:
+            get_address_host_port(address)
+        except ValueError as exc:
+            raise ParameterError(f"--scheduler {address[:80]}: cannot connect ({exc}); give an "
+                                 "address such as tcp://host:8786") from None
+
+
 def _on_dask(jobs: list[Job], address: str, digest: str) -> Iterator[tuple[int, Any]]:
     """Chunks as Dask tasks. A lost worker's tasks are recomputed by the scheduler; results
     are gathered here as they finish (and written by the caller)."""
@@ -148,10 +178,12 @@ def _on_dask(jobs: list[Job], address: str, digest: str) -> Iterator[tuple[int, 
     except ImportError:  # pragma: no cover
         raise ParameterError("--scheduler: needs dask.distributed (pip install 'vrest[sweep]')") \
             from None
+    check_scheduler(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ParameterError(f"--scheduler {address}: cannot connect ({exc})") from None
+    except Exception as exc:  # distributed raises OSError, TimeoutError, ValueError, ...
+        raise ParameterError(f"--scheduler {address[:80]}: cannot connect ({type(exc).__name__}: "
+                             f"{str(exc)[:120]})") from None
     try:
         futures = {client.submit(compute, j, key=f"vrest-sweep-{digest[:16]}-{j.index}",
                                  retries=5, pure=False): j.index for j in jobs}

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,6 +49,7 @@ from numpy.typing import NDArray
 
 from vrest.errors import ParameterError, PresetError, VrestError
 from vrest.model.cell import INSIDE_SPECS, Cell
+from vrest.model.files import parse_toml, read_text
 from vrest.sweep.spec_values import check_keys, choice_of, finite_number, integer_in, sub_table
 from vrest.sweep.task import Task, read_task
 from vrest.sweep.vary import MAX_CELLS, MODES, RANGES, Vary, count_cells, read_vary, sample_values
@@ -131,14 +131,8 @@ class SweepSpec:
 def load(path: str | Path) -> SweepSpec:
     """Read and validate a sweep spec file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PresetError(f"sweep spec {path}: cannot be read ({exc.__class__.__name__})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"sweep spec {path}: not valid TOML ({exc})") from None
+    text = read_text(path, "sweep spec")
+    data = parse_toml(text, f"sweep spec {path}")
     return from_dict(data, where=f"sweep spec {path}", base_dir=path.parent, text=text)
 
 

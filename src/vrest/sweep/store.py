@@ -10,8 +10,11 @@ Layout of an output directory::
     DIR/results.parquet            the whole table (one row per cell), when every chunk is done
     DIR/results.csv                the same, on request
 
-Starting a sweep again with the same spec and directory finishes the missing chunks only. A
-directory holding another spec's results, or results from another vrest version, is refused.
+Starting a sweep again with the same spec and directory finishes the missing chunks only: every
+chunk already on disk is verified first (cell range, row count, checksum: vrest.sweep.chunks)
+and one that fails is deleted, reported in ``rejected`` and computed again. A directory holding
+another spec's results, or results from another vrest version, is refused. Every write that
+fails says "cannot write X: reason".
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ import json
 import os
 import platform
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vrest.errors import ParameterError
+from vrest.sweep import chunks
 from vrest.sweep.spec import SweepSpec
 
 CHUNK_DIR = "chunks"
@@ -45,24 +51,43 @@ class SweepStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.chunks = self.root / CHUNK_DIR
+        self.rejected: list[tuple[int, str]] = []  # (chunk, why) found unsound on opening
 
     # -- opening --------------------------------------------------------------------------------
     def open(self, spec: SweepSpec) -> set[int]:
         """Prepare the directory for ``spec``; return the chunks already done."""
         meta_path = self.root / "meta.json"
-        if meta_path.exists():
-            self._check_same(spec, meta_path)
-        elif self.root.exists() and any(self.root.iterdir()):
-            raise ParameterError(f"--out {self.root}: the directory exists and holds other files; "
-                                 "give a new or empty directory")
-        self.chunks.mkdir(parents=True, exist_ok=True)
-        for stale in self.chunks.glob(".*.tmp*"):
-            stale.unlink(missing_ok=True)  # left by a killed run
-        if not meta_path.exists():
-            _atomic_text(self.root / "spec.toml", spec.text or
-                         "# spec built in Python: its description is in meta.json ('spec')\n")
-            _atomic_text(meta_path, json.dumps(_meta(spec), indent=2, default=str))
-        return self.done(spec.n_chunks)
+        with writing(self.root):
+            if self.root.exists() and not self.root.is_dir():
+                raise ParameterError(f"--out: cannot write {self.root}: not a directory; give a "
+                                     "new or empty directory")
+            if meta_path.exists():
+                self._check_same(spec, meta_path)
+            elif self.root.exists() and any(self.root.iterdir()):
+                raise ParameterError(f"--out {self.root}: the directory exists and holds other "
+                                     "files; give a new or empty directory")
+            self.chunks.mkdir(parents=True, exist_ok=True)
+            for stale in self.chunks.glob(".*.tmp*"):
+                stale.unlink(missing_ok=True)  # left by a killed run
+            if not meta_path.exists():
+                _atomic_text(self.root / "spec.toml", spec.text or
+                             "# spec built in Python: its description is in meta.json ('spec')\n")
+                _atomic_text(meta_path, json.dumps(_meta(spec), indent=2, default=str))
+            return self.verified(spec)
+
+    def verified(self, spec: SweepSpec) -> set[int]:
+        """The chunks on disk that pass verification; the others are deleted and recorded in
+        ``rejected`` (they will be computed again)."""
+        out = set()
+        for i in sorted(self.done(spec.n_chunks)):
+            path = self.chunks / f"chunk-{i:06d}.parquet"
+            why = chunks.verify(path, i, *_cell_range(spec, i), spec.digest())
+            if why is None:
+                out.add(i)
+            else:
+                self.rejected.append((i, why))
+                path.unlink(missing_ok=True)
+        return out
 
     def _check_same(self, spec: SweepSpec, meta_path: Path) -> None:
         try:
@@ -92,13 +117,11 @@ class SweepStore:
         return out
 
     # -- writing --------------------------------------------------------------------------------
-    def write_chunk(self, i: int, table: Any) -> Path:
-        """Write one chunk's table atomically."""
+    def write_chunk(self, i: int, table: Any, spec: SweepSpec) -> Path:
+        """Write one chunk's table atomically, with its integrity record."""
         path = self.chunks / f"chunk-{i:06d}.parquet"
-        tmp = self.chunks / f".{path.name}.tmp{os.getpid()}"
-        table.to_parquet(tmp, index=False)
-        _fsync(tmp)
-        os.replace(tmp, path)
+        with writing(path):
+            chunks.write(path, table, i, *_cell_range(spec, i), spec.digest())
         return path
 
     def finish(self, spec: SweepSpec, csv: bool = False, seconds: float | None = None) -> Any:
@@ -112,19 +135,24 @@ class SweepStore:
         parts = [pd.read_parquet(self.chunks / f"chunk-{i:06d}.parquet")
                  for i in range(spec.n_chunks)]
         table = pd.concat(parts, ignore_index=True)
-        tmp = self.root / f".{RESULTS}.tmp{os.getpid()}"
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, self.root / RESULTS)
+        with writing(self.root / RESULTS):
+            tmp = self.root / f".{RESULTS}.tmp{os.getpid()}"
+            table.to_parquet(tmp, index=False)
+            _fsync(tmp)
+            os.replace(tmp, self.root / RESULTS)
         if csv:
-            tmp = self.root / f".{RESULTS_CSV}.tmp{os.getpid()}"
-            table.to_csv(tmp, index=False)
-            os.replace(tmp, self.root / RESULTS_CSV)
+            with writing(self.root / RESULTS_CSV):
+                tmp = self.root / f".{RESULTS_CSV}.tmp{os.getpid()}"
+                table.to_csv(tmp, index=False)
+                _fsync(tmp)
+                os.replace(tmp, self.root / RESULTS_CSV)
         meta_path = self.root / "meta.json"
         meta = json.loads(meta_path.read_text())
         meta.update(finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), seconds_last_run=seconds,
                     n_ok=int((table["status"] == "ok").sum()),
                     n_failed=int((table["status"] != "ok").sum()))
-        _atomic_text(meta_path, json.dumps(meta, indent=2, default=str))
+        with writing(meta_path):
+            _atomic_text(meta_path, json.dumps(meta, indent=2, default=str))
         return table
 
 
@@ -159,6 +187,22 @@ def _meta(spec: SweepSpec) -> dict[str, Any]:
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "python": platform.python_version(),
         "numpy": np.__version__, "scipy": scipy.__version__, "finished": None,
     }
+
+
+def _cell_range(spec: SweepSpec, i: int) -> tuple[int, int]:
+    """[first, stop) cell numbers of chunk ``i`` (as SweepSpec.chunk numbers them)."""
+    first = i * spec.chunk_size
+    return first, min(spec.n_cells, first + spec.chunk_size)
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an OSError while writing under ``path`` into "cannot write X: reason"."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or path
+        raise ParameterError(f"--out: cannot write {where}: {exc.strerror or exc}") from None
 
 
 def _atomic_text(path: Path, text: str) -> None:

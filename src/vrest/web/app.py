@@ -1,15 +1,20 @@
 """The explorer's web application: a JSON API (OpenAPI at /openapi.json) and one static page.
 
-``create_app()`` builds a FastAPI app. Endpoints are plain functions that FastAPI runs in its
-thread pool, so a long computation never blocks other requests. Every error is JSON
-``{"error": message}`` (plus ``errors``: [{field, message}] for bad fields) with a 4xx status;
-an unexpected failure is a 500 with a one-line message, never a stack trace. Swagger's /docs is
+``create_app()`` builds a FastAPI app. Computations run in stoppable worker processes under a
+per-request wall-time budget with a bounded queue (:mod:`.budget`); the event loop only waits
+for them, so ``/api/health`` is always answered. Every error is JSON ``{"error": message}``
+(plus ``errors``: [{field, message}] for bad fields) with a 4xx status (503 with Retry-After
+when the queue is full); a Host header that is not an allowed name is refused with 421
+(:mod:`.hosts`). Swagger's /docs is
 off (it would load scripts from a CDN); the page itself needs no network.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,7 +29,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vrest._version import __version__
 from vrest.errors import VrestError
 from vrest.model.presets.loader import DEFAULT_PRESET
-from vrest.web import cells, compute, experiments, guide, schemas
+from vrest.web import cells, compute, experiments, schemas
+from vrest.web import guide as guide  # loaded with the app, as before (vrest.story with it)
+from vrest.web.budget import Budget, Outcome
+from vrest.web.hosts import HostCheck
 
 log = logging.getLogger("vrest.web")
 STATIC = Path(str(resources.files("vrest.web").joinpath("static")))
@@ -76,6 +84,31 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+class SecurityHeaders:
+    """Add nosniff and the CSP to every answer (a pure ASGI middleware: it leaves the request's
+    receive channel alone, so a computation notices when its client goes away)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 _TYPE_TAGS = ("float", "int", "str", "bool")
@@ -142,8 +175,8 @@ def add_routes(app: FastAPI) -> None:
     """The API endpoints and the page."""
 
     @app.get("/api/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        """Liveness and version."""
+    async def health() -> dict[str, str]:
+        """Liveness and version (answered by the event loop, never behind a computation)."""
         return {"status": "ok", "version": __version__}
 
     @app.get("/api/presets", tags=["presets"])
@@ -155,7 +188,8 @@ def add_routes(app: FastAPI) -> None:
     def get_preset(name: str) -> JSONResponse:
         """A preset's parameters (value, unit, allowed range, slider range) and mechanisms."""
         if name not in cells.preset_names():
-            return error(404, f"unknown preset {name!r}; valid: {', '.join(cells.preset_names())}")
+            shown = name if len(name) <= 40 else name[:40] + "..."
+            return error(404, f"unknown preset {shown!r}; valid: {', '.join(cells.preset_names())}")
         return JSONResponse(cells.preset_detail(name))
 
     @app.get("/api/experiments", tags=["experiments"])
@@ -163,47 +197,68 @@ def add_routes(app: FastAPI) -> None:
         """The one-click experiments and their values."""
         return experiments.listing()
 
+    async def computed(kind: str, key: str, request: Request) -> JSONResponse:
+        budget: Budget = request.app.state.budget
+        start = time.monotonic()
+        outcome: Outcome = await budget.run(kind, key, request.is_disconnected)
+        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else {}
+        headers["X-Vrest-Seconds"] = f"{time.monotonic() - start:.3f}"  # in the budget's hands
+        if outcome.cached:
+            headers["X-Vrest-Cache"] = "hit"
+        return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
     @app.post("/api/simulate", tags=["compute"])
-    def simulate(req: schemas.SimulateRequest) -> JSONResponse:
+    async def simulate(req: schemas.SimulateRequest, request: Request) -> JSONResponse:
         """A time course (log-spaced times), optionally with an experiment."""
-        return JSONResponse(compute.simulate_request(req))
+        return await computed("simulate", compute.request_key(req), request)
 
     @app.post("/api/steady", tags=["compute"])
-    def steady(req: schemas.CellRequest) -> JSONResponse:
+    async def steady(req: schemas.CellRequest, request: Request) -> JSONResponse:
         """The cell's verified steady state with its stability."""
-        return JSONResponse(compute.steady_request(req))
+        return await computed("steady", compute.request_key(req), request)
 
     @app.post("/api/explain", tags=["compute"])
-    def explain(req: schemas.ExplainRequest) -> JSONResponse:
+    async def explain(req: schemas.ExplainRequest, request: Request) -> JSONResponse:
         """Driving force, flux and current direction of every ion, in words and numbers."""
-        return JSONResponse(compute.explain_request(req))
+        return await computed("explain", compute.request_key(req), request)
 
     @app.get("/api/guide", tags=["guide"])
-    def get_guide(preset: str = Query(DEFAULT_PRESET, pattern=r"^[a-z0-9_]{1,40}$")) -> JSONResponse:
+    async def get_guide(request: Request,
+                        preset: str = Query(DEFAULT_PRESET, pattern=r"^[a-z0-9_]{1,40}$")) -> JSONResponse:
         """The lecture's steps, each computed, for the guided mode."""
-        return JSONResponse(guide.steps(preset))
+        return await computed("guide", preset, request)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
 
 
-def create_app() -> FastAPI:
-    """The explorer application."""
+@asynccontextmanager
+async def _warm(app: FastAPI) -> AsyncIterator[None]:
+    """Start the compute workers' forkserver when the server starts, not on the first request."""
+    await app.state.budget.warm()
+    yield
+
+
+def create_app(max_seconds: float | None = None, workers: int | None = None,
+               queue: int | None = None, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The explorer application: ``max_seconds`` of wall time per computation, ``workers``
+    computations at a time, ``queue`` more waiting (defaults in :mod:`.budget`);
+    ``allowed_hosts``: the Host header names accepted (None: any, for tests and embedding)."""
     app = FastAPI(title="vrest explorer", version=__version__, docs_url=None, redoc_url=None,
+                  lifespan=_warm,
                   description="Compute, simulate and explain a neuron's resting membrane potential. "
                               "Units: mV, mM, s, um, cm/s, mS/cm^2, uF/cm^2, pA, degC; fluxes and "
                               "currents positive outward.")
+    options = {"max_seconds": max_seconds, "workers": workers, "queue": queue}
+    app.state.budget = Budget(**{k: v for k, v in options.items() if v is not None})
     install_handlers(app)
     add_routes(app)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Any) -> Any:
-        response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        return response
-
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=schemas.MAX_BODY_BYTES)
+    if allowed_hosts is not None:
+        app.add_middleware(HostCheck, allowed=allowed_hosts)
     return app

@@ -40,6 +40,11 @@ def _key(req: Any) -> str:
     return json.dumps(req.model_dump(mode="json"), sort_keys=True)
 
 
+def request_key(req: Any) -> str:
+    """A request as canonical JSON: the cache key, and what a compute worker is given."""
+    return _key(req)
+
+
 def simulate_request(req: schemas.SimulateRequest) -> dict[str, Any]:
     """POST /api/simulate (cached by request)."""
     return _simulate_cached(_key(req))

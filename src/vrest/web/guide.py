@@ -39,8 +39,9 @@ def _step(k: int, st: dict[str, Any], what: dict[str, str]) -> dict[str, Any]:
                **{f"{ion}_i_mM": float(end["inside_mM"][ion]) for ion in IONS},
                "atp_per_s": float(st["atp_per_s"])}
     lecture = "; ".join(f"{x['quantity']}: {_figure(x['lecture'], x['unit'])}"
-                        for x in st["lecture"]) or "-"
-    return {"step": k, "key": st["key"], "title": st["title"], "what": (st["claim"] or {}).get("text", ""),
+                        for x in st.get("lecture") or []) or "-"
+    claim = st.get("claim") or {}  # the real case and some papers' steps have no lecture claim
+    return {"step": k, "key": st["key"], "title": st["title"], "what": claim.get("text", ""),
             "lecture": lecture, "mechanisms": [what.get(n, n) for n in st["active"]],
             "numbers": numbers, "text": " ".join(s["text"] for s in st["sentences"]),
             "series": _series(st["trace"])}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from vrest.model.presets.loader import DEFAULT_PRESET
 
@@ -39,7 +39,9 @@ EXPERIMENTS = ("control", "raise_k", "block_pump", "block_kcc2", "remove_cl", "r
 ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,30}(\.[A-Za-z0-9_]{1,30}){1,2}$")]
 PresetName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,40}$")]
 #: A parameter value: a finite number, or "inf" (only bath.volume_ratio accepts it).
-ParamValue = Annotated[float, Field(allow_inf_nan=False)] | Literal["inf"]
+ParamValue = Annotated[float, Field(allow_inf_nan=False, strict=True)] | Literal["inf"]
+#: Numbers are strict everywhere: JSON true/false or "10" is never taken as a number.
+Number = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
 class _Strict(BaseModel):
@@ -53,7 +55,7 @@ class CellRequest(_Strict):
 
     preset: PresetName = DEFAULT_PRESET
     params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=MAX_OVERRIDES)
-    mechanisms: dict[Literal[SWITCHES], bool] = Field(default_factory=dict)  # type: ignore[valid-type]
+    mechanisms: dict[Literal[SWITCHES], StrictBool] = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 class ExperimentRequest(_Strict):
@@ -61,7 +63,7 @@ class ExperimentRequest(_Strict):
     ``raise_k``, temperature in degC for ``temperature``, bath Cl- in mM for ``remove_cl``)."""
 
     name: Literal[EXPERIMENTS]  # type: ignore[valid-type]
-    value: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    value: Number | None = None
 
 
 class SimulateRequest(CellRequest):
@@ -69,8 +71,8 @@ class SimulateRequest(CellRequest):
     output times from FIRST_TIME_S; with an experiment, the change happens at t = 0 to a cell
     that starts at its steady state."""
 
-    t_end: float = Field(DEFAULT_T_END_S, gt=0.0, le=MAX_T_END_S, allow_inf_nan=False)
-    points: int = Field(DEFAULT_POINTS, ge=MIN_POINTS, le=MAX_POINTS)
+    t_end: float = Field(DEFAULT_T_END_S, gt=0.0, le=MAX_T_END_S, allow_inf_nan=False, strict=True)
+    points: int = Field(DEFAULT_POINTS, ge=MIN_POINTS, le=MAX_POINTS, strict=True)
     experiment: ExperimentRequest | None = None
 
 
@@ -78,4 +80,4 @@ class ExplainRequest(CellRequest):
     """Explain every ion at the cell's steady state, or at ``v_mV`` with the steady-state
     concentrations."""
 
-    v_mV: float | None = Field(None, ge=-500.0, le=500.0, allow_inf_nan=False)
+    v_mV: float | None = Field(None, ge=-500.0, le=500.0, allow_inf_nan=False, strict=True)

@@ -27,7 +27,6 @@ dotted name of each number ("inside.K", "temperature", "model.geometry.radius_um
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from vrest.errors import PresetError, VrestError, unknown
+from vrest.model.files import parse_toml, read_text
 from vrest.physics import ions as _ions
 from vrest.physics.constants import T_MAX_K, T_MIN_K, ZERO_C
 
@@ -125,17 +125,8 @@ def load(name_or_path: str | Path) -> Preset:
 
 
 def _load_file(path: Path) -> Preset:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PresetError(
-            f"{path}: cannot read preset file ({exc.__class__.__name__}: {exc})"
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"{path}: not valid TOML ({exc})") from None
-    return parse(data, str(path))
+    text = read_text(path, "preset")
+    return parse(parse_toml(text, f"preset file {path}"), str(path))
 
 
 def parse(data: Mapping[str, Any], origin: str = "<preset>") -> Preset:
