@@ -19,7 +19,8 @@ from vrest.errors import VrestError
 
 #: Modules under vrest.cli that contribute subcommands, in help order.
 COMMAND_MODULES: tuple[str, ...] = (
-    "calculators",  # nernst, ghk, explain, presets
+    "calculators",  # nernst, ghk, explain
+    "presets_cmd",  # presets list, presets show
     "model_cmds",  # simulate, steady, params, protocols
     "story_cmd",  # story
     "serve_cmd",  # serve

@@ -1,4 +1,4 @@
-"""Calculator commands: `vrest nernst`, `vrest ghk`, `vrest explain`, `vrest presets`.
+"""Calculator commands: `vrest nernst`, `vrest ghk`, `vrest explain` (`vrest presets`: presets_cmd).
 
 No physics here: each command parses its options (vrest.cli.parsing), calls the public API
 (vrest.equations, vrest.model.explain, vrest.model.presets) and formats the result as text or --json.
@@ -20,13 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     _add_nernst(subparsers)
     _add_ghk(subparsers)
     _add_explain(subparsers)
-    _add_presets(subparsers)
 
 
 # ---------------------------------------------------------------------------- shared pieces
 
 
-def _add_json(parser: argparse.ArgumentParser) -> None:
+def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -68,11 +67,11 @@ def _composition(args: argparse.Namespace) -> tuple[Any, dict[str, float], dict[
     return preset, inside, outside, t_k
 
 
-def _temperature_text(t_k: float) -> str:
+def temperature_text(t_k: float) -> str:
     return f"{t_k - 273.15:.2f} degC ({t_k:.2f} K)"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -101,7 +100,7 @@ def _add_nernst(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--temp", default="37", help="degC (37) or kelvin with a K suffix (310.15K); default 37"
     )
     p.add_argument("--z", help="valence, for an ion not in the list (or to override it)")
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=_run_nernst)
 
 
@@ -135,19 +134,18 @@ def _run_nernst(args: argparse.Namespace) -> int:
     else:
         print(
             f"E_{name} = {e:+.2f} mV  (z = {z:+g}; in {c_in:g} mM, out {c_out:g} mM;"
-            f" {_temperature_text(t_k)})"
+            f" {temperature_text(t_k)})"
         )
-        if c_out == 0:
-            print(f"  no {name} outside: at any finite V the ion flows out, so no potential"
-                  f" holds it in equilibrium (E_{name} = {e:+.0f} mV, the limit of"
-                  " RT/zF ln(c_out/c_in) as c_out -> 0)")
-        else:
-            print(nernst_reason(name, z, c_in, c_out, e))
+        print(nernst_reason(name, z, c_in, c_out, e))
     return 0
 
 
 def nernst_reason(name: str, z: float, c_in: float, c_out: float, e: float) -> str:
     """Which way the ion would move by diffusion alone, and why E has its sign."""
+    if c_out == 0:
+        return (f"  no {name} outside: at any finite V the ion flows out, so no potential"
+                f" holds it in equilibrium (E_{name} = {e:+.0f} mV, the limit of"
+                " RT/zF ln(c_out/c_in) as c_out -> 0)")
     if c_in == c_out:
         return (f"{name} is equally concentrated on both sides, so it has no net drive to move "
                 "and E is 0 mV.")
@@ -185,7 +183,7 @@ def _add_ghk(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="permeabilities relative to P_K, e.g. K=1,Na=0.04,Cl=0.45; merged into the"
         " preset's (ION=0 makes an ion impermeant)",
     )
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=_run_ghk)
 
 
@@ -244,7 +242,7 @@ def _run_ghk(args: argparse.Namespace) -> int:
         print_json({"preset": preset.name, "composition": where, **summary.to_dict(),
                     "what_v": None if what is None else what.to_dict()})
         return 0
-    print(f"{preset.name}: {preset.title}; {_temperature_text(t_k)}; at {where}")
+    print(f"{preset.name}: {preset.title}; {temperature_text(t_k)}; at {where}")
     rows = [
         [
             ion,
@@ -256,7 +254,7 @@ def _run_ghk(args: argparse.Namespace) -> int:
         ]
         for ion, e in summary.E_mV.items()
     ]
-    print(_table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
+    print(table(["ion", "in (mM)", "out (mM)", "P/P_K", "E (mV)", "chord weight"], rows))
     if what is not None:
         print(f"What V is (chord weights: the leaks' conductances at V = {what.V_mV:+.2f} mV):")
         for line in what.lines():
@@ -292,7 +290,7 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "--vm", metavar="MV", help="membrane potential in mV (default: the model's V at rest;"
         " with --in/--out: the GHK voltage of that composition)"
     )
-    _add_json(p)
+    add_json(p)
     p.set_defaults(func=_run_explain)
 
 
@@ -316,7 +314,7 @@ def _run_explain(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**result.to_dict(), "what_v": None if what is None else what.to_dict()})
         return 0
-    print(f"{preset.name}: {_temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
+    print(f"{preset.name}: {temperature_text(t_k)}; V = {result.V_mV:+.2f} mV ({result.V_origin})")
     rows = [
         [
             r.label,
@@ -330,7 +328,7 @@ def _run_explain(args: argparse.Namespace) -> int:
         for r in result.ions
     ]
     print(
-        _table(
+        table(
             ["ion", "E (mV)", "V-E (mV)", "electrical", "concentration", "net flux", "current"],
             rows,
         )
@@ -342,83 +340,4 @@ def _run_explain(args: argparse.Namespace) -> int:
         print("What V is, at the model's rest:")
         for line in what.lines():
             print(f"  {line}")
-    return 0
-
-
-# ---------------------------------------------------------------------------- presets
-
-
-def _add_presets(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "presets",
-        help="list and show the built-in presets",
-        description="Cell compositions with a source for every value.",
-    )
-    inner = p.add_subparsers(
-        dest="presets_command", metavar="{list,show}", parser_class=type(p), required=True
-    )
-    lst = inner.add_parser("list", help="names and titles of the presets",
-                           description="List the built-in presets by name and title.")
-    _add_json(lst)
-    lst.set_defaults(func=_run_presets_list)
-    show = inner.add_parser("show", help="one preset's values, units and sources",
-                            description="Show one preset's values, units and the source of each.")
-    show.add_argument("name", metavar="NAME", help="preset name or .toml path")
-    _add_json(show)
-    show.set_defaults(func=_run_presets_show)
-
-
-def _run_presets_list(args: argparse.Namespace) -> int:
-    from vrest.model.presets import loader as presets
-
-    items = [(name, presets.load(name).title) for name in presets.names()]
-    if args.json:
-        print_json([{"name": n, "title": t} for n, t in items])
-    else:
-        width = max(len(n) for n, _ in items)
-        for name, title in items:
-            print(f"{name.ljust(width)}  {title}")
-    return 0
-
-
-def _preset_dict(preset: Any) -> dict[str, Any]:
-    return {
-        "name": preset.name,
-        "title": preset.title,
-        "description": preset.description,
-        "temperature_K": preset.temperature_K,
-        "inside_mM": preset.inside,
-        "outside_mM": preset.outside,
-        "permeability_rel_K": preset.permeability,
-        "sources": preset.sources,
-        "value_sources": preset.value_sources,
-    }
-
-
-def _run_presets_show(args: argparse.Namespace) -> int:
-    from vrest.model.presets import loader as presets
-
-    preset = presets.load(args.name)
-    if args.json:
-        print_json(_preset_dict(preset))
-        return 0
-    src = preset.value_sources
-    print(f"{preset.name}: {preset.title}\n\n{preset.description}\n")
-    print(f"temperature: {_temperature_text(preset.temperature_K)}  [{src['temperature']}]")
-    rows = [
-        [
-            ion,
-            f"{preset.inside[ion]:g}",
-            src[f"inside.{ion}"],
-            f"{preset.outside[ion]:g}",
-            src[f"outside.{ion}"],
-            f"{preset.permeability[ion]:g}" if ion in preset.permeability else "-",
-            src.get(f"permeability.{ion}", ""),
-        ]
-        for ion in preset.ions()
-    ]
-    print(_table(["ion", "in (mM)", "source", "out (mM)", "source", "P/P_K", "source"], rows))
-    print("\nsources:")
-    for key, citation in preset.sources.items():
-        print(f"  [{key}] {citation}")
     return 0
