@@ -20,7 +20,7 @@ IONS = ("Na", "K", "Cl", "Ca")
 
 
 def test_the_teaching_presets_are_the_builtin_presets_without_a_published_model() -> None:
-    assert set(TEACHING) | {"rpl1", "dusterwald2018", "kay2017"} == set(loader.names())
+    assert set(TEACHING) | {"rpl1", "dusterwald2018", "kay2017", "squid_hh"} == set(loader.names())
 
 
 @pytest.mark.parametrize("name", TEACHING)

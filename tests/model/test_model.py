@@ -1,6 +1,6 @@
 """The dynamic cell model: conservation, transporter thermodynamics, limits.
 
-Layers (DESIGN.md section 5): invariants (charge and each ion conserved; transporters carry no
+Layers (docs/explanation/design.md, "How it is tested"): invariants (charge and each ion conserved; transporters carry no
 flux at thermodynamic equilibrium; electroneutral transporters carry no current), limits with
 known answers. Steady states and time courses of the model are in tests/solve/test_solve.py.
 """

@@ -365,7 +365,7 @@ def test_cli_bad_input_is_one_line_and_status_2(capsys, argv, message):
     assert message in err and err.count("\n") == 1 and err.startswith("vrest story: error:")
 
 
-def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
+def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path, lecture):
     html_path, png_path = tmp_path / "story.html", tmp_path / "story.png"
     run = subprocess.run([str(VRERST), "story", "--html", str(html_path), "--png", str(png_path)],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path,
@@ -376,7 +376,8 @@ def test_cli_subprocess_writes_html_and_png_and_says_where(tmp_path):
     assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     page = html_path.read_text(encoding="utf-8")
     # overview, steps 0-8 with 1a/1b, real; one per computed answer of the Questions section
-    assert page.count('src="data:image/png;base64,') == 12 + 12
+    asked = [q for q in lecture[1]["questions"] if q.get("numbers")]
+    assert page.count('src="data:image/png;base64,') == 12 + len(asked)
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "\033[" not in run.stdout
 

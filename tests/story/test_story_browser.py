@@ -57,7 +57,7 @@ def test_story_html_opens_offline_without_errors(page_file):
     assert len(images) == 12 + len(asked) and all(done and width > 300 for done, width, _ in images)
     for _, _, alt in images[:12]:  # the overview and the steps
         assert "(mV)" in alt and "time (" in alt
-    for (_, _, alt), q in zip(images[11:], asked, strict=True):  # one per computed answer
+    for (_, _, alt), q in zip(images[12:], asked, strict=True):  # one per computed answer
         assert alt.startswith(f"The numbers computed for: {q['question']}") and "computed number" in alt
     for words in ("Hodgkin and Huxley", "What does an action potential change?"):
         assert words in text

@@ -101,7 +101,7 @@ def test_every_control_has_a_plain_label_with_its_unit(server, browser, screen):
     assert na == "Na+ leak permeability, cm/s"
     for value in sc.page.locator("input.expval").all():
         label = value.get_attribute("aria-label")
-        assert any(u in label for u in ("mM", "°C")), label
+        assert any(u in label for u in ("mM", "°C", "uA/cm^2")), label
     assert sc.page.locator("[title]").count() == 0  # no hover-only tooltips
     sc.close()
 

@@ -49,7 +49,7 @@ def _flux_ions(model: Model, y: FloatArray, name: str, ion: str, v_mV: float | N
 
 
 def _q(key: str, question: str, numbers: dict[str, Any], **more: Any) -> dict[str, Any]:
-    """A question (MISSION.md's wording) with the numbers of its computed answer."""
+    """A viewer's question (as docs/tutorials/story.md words it) with the numbers of its computed answer."""
     return {"key": key, "question": question, "numbers": numbers, **more}
 
 
@@ -309,7 +309,7 @@ def _q_kout(ctx: Context) -> dict[str, Any]:
 
 
 def answer_questions(ctx: Context, steps: Sequence[Step], real: Step) -> list[dict[str, Any]]:
-    """Each viewer question of MISSION.md answered by a computed experiment (plain numbers)."""
+    """Each viewer question (docs/tutorials/story.md) answered by a computed experiment (plain numbers)."""
     block = _pump_block(ctx, real)
     return [_q_what(ctx, real), _q_presets(), _q_anions(steps), _q_pump_share(real),
             _q_maintain(ctx, steps, real, block), _q_finite_bath(ctx, real, block),

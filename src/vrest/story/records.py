@@ -24,11 +24,11 @@ END_TOL_MV = 0.01  # a run has reached its steady state when V is this close to 
 N_OUT = 400  # output times per step (geometric, plus t = 0)
 N_JSON = 60  # trace points per step in to_dict()
 BLOCK_TIME_S = 3600.0  # questions: how long the pump is blocked
-BODY_BATH_RATIO = 0.5  # questions: extracellular / intracellular water (MISSION.md: 2/3 inside)
+BODY_BATH_RATIO = 0.5  # questions: extracellular / intracellular water (about 2/3 of body water is inside cells, a viewer's point; docs/tutorials/story.md)
 DISH_ML = 2.0  # questions: medium in a culture dish, mL (an example)
 
 
-#: The lecture's numbers (MISSION.md), by name.
+#: The lecture's numbers (docs/tutorials/story.md), by name.
 LECTURE: dict[str, float] = {
     "V_anions_mV": -5.0, "V_pump_total_mV": -10.0, "E_K_mV": -70.0, "K_fraction_max": 1e-4,
     "E_Na_mV": 50.0, "V_rest_mV": -60.0, "P_Na_rel": 0.04, "P_Cl_rel": 0.45,

@@ -1,6 +1,6 @@
 """The lecture's imaginary steps, computed (``vrest story``).
 
-MISSION.md's lecture builds the resting potential in steps that in reality happen at once. Here
+The lecture (docs/tutorials/story.md) builds the resting potential in steps that in reality happen at once. Here
 each step is a real simulation (:func:`vrest.simulate`, SciPy's stiff solvers) that starts from the state
 the previous step ended in, with the mechanisms of that step; where a steady state exists,
 :func:`vrest.steady_state` confirms the end point. :func:`run_story` returns plain numbers

@@ -23,7 +23,7 @@ from vrest.model.presets import loader as presets
 from vrest.model.presets.cells import load_cell
 
 #: Mechanisms added when switched on in a cell that lacks them. Pump, KCC2 and NCX take the
-#: RPL-1 values (DESIGN.md section 4); NKCC1 takes KCC2's turnover (vrest's choice, not a
+#: RPL-1 values (docs/explanation/benchmarks.md); NKCC1 takes KCC2's turnover (vrest's choice, not a
 #: measurement); PMCA and water take their class defaults (vrest.model.mechanisms).
 DEFAULT_MECHANISMS: dict[str, Callable[[], Mechanism]] = {
     "pump": NaKPump,

@@ -1,6 +1,7 @@
 """The state an explorer experiment ended in, named in plain words for its explanation.
 
-A Donnan equilibrium when every permeant ion's E has met V (e.g. a day without the pump);
+A Donnan equilibrium when every permeant ion's E has met V (e.g. a day without the pump; Ca2+
+is left out where a Ca2+ pump still runs);
 still changing when V drifted over the last fifth of the run; otherwise a steady state. Water
 moving adds whether the cell swelled or shrank.
 """
@@ -31,7 +32,11 @@ def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, 
     """A sentence naming the state the run ended in, and its numbers."""
     end = out["end"]
     perm, cond = course.leaks(cell)
-    permeant = [i for i in IONS if perm.get(i, 0.0) > 0 or cond.get(i, 0.0) > 0]
+    # Ca2+ with a running Ca2+ pump (PMCA, ATP-driven) is kept away from its E on purpose: the
+    # Donnan state is then that of the other ions
+    pumped = ["Ca"] if cell.has("pmca") else []
+    permeant = [i for i in IONS if (perm.get(i, 0.0) > 0 or cond.get(i, 0.0) > 0)
+                and i not in pumped]
     gaps = [abs(end["E_mV"][i] - end["V_mV"]) for i in permeant
             if math.isfinite(end["E_mV"][i] - end["V_mV"])]
     late = _at(tc.t, 0.8 * float(tc.t[-1]))
@@ -39,7 +44,12 @@ def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, 
     gap = max(gaps) if gaps else None  # None: no leak, so no Donnan state to speak of
     n = {"largest_E_minus_V_mV": gap, "V_drift_last_fifth_mV": drift,
          "volume_change_rel": float(tc.volume_rel[-1, 0] / tc.volume_rel[0, 0])}
-    if gap is not None and gap < DONNAN_MV:
+    if gap is not None and gap < DONNAN_MV and pumped:
+        text = (f"Na+, K+ and Cl- have reached a Donnan equilibrium: each permeant ion's E is "
+                f"within {gap:.2g} mV of V, so none of them is driven any more and only the "
+                "trapped anions keep V away from 0; Ca2+ alone is still kept out, by its "
+                "ATP-driven pump (PMCA), which the experiment did not block.")
+    elif gap is not None and gap < DONNAN_MV:
         text = (f"The cell has reached a Donnan equilibrium: every permeant ion's E is within "
                 f"{gap:.2g} mV of V, so no ion is driven any more; only the trapped anions keep V "
                 "away from 0 and nothing needs energy.")

@@ -34,7 +34,7 @@ class NaKPump(Mechanism):
     """Na+/K+-ATPase: per cycle 3 Na+ out, 2 K+ in, 1 ATP; net one charge out.
 
     Rate laws (cycles/s for membrane area A; I_max in A/m^2; u = F V / R T):
-    - ``saturating`` (DESIGN.md RPL-1; Na_i and K_o sites, after Hernandez et al. 1989 /
+    - ``saturating`` (RPL-1, docs/explanation/benchmarks.md; Na_i and K_o sites, after Hernandez et al. 1989 /
       Luo & Rudy 1994 without voltage dependence):
       (I_max A / F) (1 + K_K/K_o)^-2 (1 + K_Na/Na_i)^-3
     - ``cubic`` (Duesterwald et al. 2018 eLife 7:e39575): (I_max A / F) (Na_i/Na_o,ref)^3, with
