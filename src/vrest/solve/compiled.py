@@ -346,7 +346,8 @@ if AVAILABLE:
 
 
 def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
-                  atol: float) -> tuple[FloatArray, NDArray[np.bool_], list[str]]:
+                  atol: float, max_steps: int = 500_000) -> tuple[
+                      FloatArray, NDArray[np.bool_], list[str]]:
     """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
     states (T, B, n), which cells succeeded, and each cell's solver message ("" when it
     succeeded). Cells run in parallel threads, one interleaved share of the cells each."""
@@ -361,7 +362,7 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
 
     def run(cells: range) -> tuple[NDArray[np.bool_], list[str]]:
         return lsoda_backend.solve_many(rhs_cfunc.address, start, times, params, rtol, atol,
-                                        cells=cells, out=inner)[1:]
+                                        max_steps, cells=cells, out=inner)[1:]
 
     if workers == 1:
         results = [run(chunks[0])]

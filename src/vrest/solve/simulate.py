@@ -19,6 +19,7 @@ from vrest.solve.results import Part, TimeCourse
 METHODS = ("auto", "compiled", "BDF", "Radau", "LSODA")
 COMPILED_ATOL = 1e-10  # the compiled LSODA's absolute tolerance (one for all state columns)
 MAX_POINTS = 2_000_000
+MAX_STEPS = 500_000  # compiled LSODA steps per segment before a solve gives up (about 1 s)
 
 
 def default_atol(model: Model) -> NDArray[np.float64]:
@@ -67,7 +68,7 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
              dt: float | None = None, t_eval: ArrayLike | None = None,
              batch: Mapping[str, ArrayLike] | None = None, y0: ArrayLike | None = None,
              method: str = "auto", rtol: float | None = None,
-             atol: ArrayLike | None = None) -> TimeCourse:
+             atol: ArrayLike | None = None, max_steps: int = MAX_STEPS) -> TimeCourse:
     """Simulate ``cell`` (or a batch of cells) through ``protocol``.
 
     Times in s. ``t_end``/``dt`` default to the protocol's. ``y0`` (state, shape (n,) or (B, n))
@@ -79,7 +80,9 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     "BDF", "Radau", "LSODA" are SciPy's solve_ivp methods on the vectorised model (a batch as
     one block-diagonal system). ``rtol`` defaults to 1e-6 for "compiled" and 1e-7 for the
     others (both keep P1's V within 0.01 mV of a tight solve; see the tests). "compiled" takes
-    one absolute tolerance (default 1e-10; an array gives its smallest entry).
+    one absolute tolerance (default 1e-10; an array gives its smallest entry) and gives up on a
+    segment after ``max_steps`` steps (the explorer's server, whose compute budget bounds the
+    time instead, allows more).
     Returns a TimeCourse; raises SolverError with time, state and likely cause if a solve fails.
     """
     protocol = protocol or CONTROL
@@ -101,6 +104,8 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     rtol = (1e-6 if method == "compiled" else 1e-7) if rtol is None else float(rtol)
     if not (0 < rtol < 1):
         raise ParameterError(f"rtol: {rtol!r} is not allowed; must be in (0, 1)")
+    if isinstance(max_steps, bool) or not 1 <= int(max_steps) <= 10**9:
+        raise ParameterError(f"max_steps: {max_steps!r} is not allowed; must be in [1, 1e9]")
     y = None
     parts: list[Part] = []
     stats = {"nfev": 0, "njev": 0, "nlu": 0, "segments": len(segs)}
@@ -109,8 +114,10 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
         y = _start_state(model, seg, y, y0)
         last = k == len(segs) - 1
         mask = (times >= seg.t0) & ((times <= seg.t1) if last else (times < seg.t1))
-        solver = _solve_compiled if method == "compiled" else _solve
-        ys, y = solver(model, seg, y, times[mask], method, rtol, atol, stats)
+        if method == "compiled":
+            ys, y = _solve_compiled(model, seg, y, times[mask], rtol, atol, int(max_steps))
+        else:
+            ys, y = _solve(model, seg, y, times[mask], method, rtol, atol, stats)
         parts.append(Part(model, times[mask], ys[: int(mask.sum())], seg))
     tc = TimeCourse.from_parts(parts, protocol=protocol, stats=stats, method=method, rtol=rtol)
     tc.solver_note = note
@@ -141,8 +148,8 @@ def _start_state(model: Model, seg: Segment, y: NDArray[np.float64] | None,
 
 
 def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
-                    t_eval: NDArray[np.float64], method: str, rtol: float,
-                    atol: ArrayLike | None, stats: dict[str, int]) -> tuple[
+                    t_eval: NDArray[np.float64], rtol: float, atol: ArrayLike | None,
+                    max_steps: int) -> tuple[
                         NDArray[np.float64], NDArray[np.float64]]:
     """One segment, every cell on its own, with the compiled right-hand side and LSODA."""
     from vrest.solve import compiled as fast
@@ -155,7 +162,7 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
         times = np.append(times, seg.t1)
     if times.size == 1:
         times = np.array([seg.t0, seg.t1])
-    sol, ok, messages = fast.solve_segment(model, y, times, rtol, tol)
+    sol, ok, messages = fast.solve_segment(model, y, times, rtol, tol, max_steps)
     if not ok.all():
         b = int(np.argmin(ok))
         good = np.all(np.isfinite(sol[:, b]), axis=1)

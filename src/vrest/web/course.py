@@ -77,11 +77,15 @@ def chord_line(cell: Cell, c_in: NDArray[np.float64], c_out: NDArray[np.float64]
 
 # -- time courses ---------------------------------------------------------------------------
 
+PAGE_MAX_STEPS = 50_000_000  # LSODA steps per segment (the budget stops a request long before)
+
+
 def run_course(cell: Cell, times: NDArray[np.float64], y0: Any = None,
                protocol: Protocol | None = None) -> Any:
-    """simulate() on the page's grid and tolerance."""
+    """simulate() on the page's grid and tolerance. The server's compute budget bounds each
+    request's time, so a solve may take more steps than simulate's default allows."""
     return simulate(cell, protocol=protocol, t_end=float(times[-1]), t_eval=times, y0=y0,
-                    rtol=PAGE_RTOL)
+                    rtol=PAGE_RTOL, max_steps=PAGE_MAX_STEPS)
 
 
 def _finite(name: str, arr: Any) -> list[float]:
