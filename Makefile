@@ -56,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 # Optional: Myokit (with Debian's SUNDIALS) for the side-by-side comparison in `make bench`.
+# libsundials-dev pulls in gfortran (through MPI and PETSc): vrest's own install stays
+# wheels-only (--only-binary=:all:), so a compiler left on the machine cannot hide a source build.
 bench-myokit: $(STAMP)
 	@if ! [ -e /usr/include/cvodes/cvodes.h ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsundials-dev >/dev/null; \
