@@ -3,7 +3,6 @@ refused with the reason (never printed as NaN), and a very long line read in lin
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -43,15 +42,10 @@ def test_a_good_fit_still_works(tmp_path: Path) -> None:
     assert result.parameters[0].value > 0 and 0.8 < result.r2 <= 1.0
 
 
-def test_a_very_long_line_is_read_in_linear_time(tmp_path: Path) -> None:
-    # a 200,000-field line: refused by its field count; reading 10x more fields takes about
-    # 10x longer (a ratio, not a speed limit: quadratic reading would take about 100x)
-    def seconds(n: int) -> float:
+def test_a_very_long_line_is_refused_by_its_field_count(tmp_path: Path) -> None:
+    # a 200,000-field line is refused with the line and the field count (the csv module reads a
+    # line in one pass; the fuzz test bounds every case at 10 s, without a timing assertion)
+    for n in (20_000, 200_000):
         path = _csv(tmp_path, "K_o_mM,V_mV\n" + ",".join(["1"] * n) + "\n")
-        start = time.perf_counter()
         with pytest.raises(ParameterError, match=f"line 2: {n:,} fields; the header has 2"):
             read_recording(path)
-        return time.perf_counter() - start
-
-    small, large = min(seconds(20_000) for _ in range(3)), min(seconds(200_000) for _ in range(3))
-    assert large < 30 * small
