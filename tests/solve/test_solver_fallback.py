@@ -50,7 +50,7 @@ def test_fallback_p1_meets_the_accuracy_target_and_names_itself(tight: np.ndarra
 
 
 def test_compiled_p1_meets_the_accuracy_target(tight: np.ndarray) -> None:
-    if not fast.AVAILABLE:  # pragma: no cover - CyRK is a dependency with wheels
+    if not fast.AVAILABLE and os.environ.get("CI") != "true":  # in CI it must load
         pytest.skip(f"compiled path unavailable: {lsoda.unavailable_reason()}")
     tc = vrest.simulate(vrest.load_cell("rpl1"), vrest.load_protocol("p1"))
     assert tc.method == "compiled" and tc.solver_note == ""
@@ -81,7 +81,7 @@ def test_compiled_method_refused_clearly_when_unavailable() -> None:
 
 def test_solver_failure_message_comes_from_the_solver() -> None:
     """A solve that cannot finish within its step budget reports CyRK's own message."""
-    if not fast.AVAILABLE:  # pragma: no cover
+    if not fast.AVAILABLE and os.environ.get("CI") != "true":  # in CI it must load
         pytest.skip(f"compiled path unavailable: {lsoda.unavailable_reason()}")
     from vrest.model import Model
 
