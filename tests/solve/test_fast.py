@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import numpy as np
 import pytest
@@ -24,9 +23,7 @@ from vrest.model.rhs import Model
 from vrest.physics import kernels
 from vrest.solve import compiled as fast
 
-# off CI only: in CI (CI=true) the compiled path must load, so these tests run (and fail if not)
-pytestmark = pytest.mark.skipif(not fast.AVAILABLE and os.environ.get("CI") != "true",
-                                reason="the compiled path cannot load here")
+pytestmark = pytest.mark.compiled  # skipped where the compiled path cannot load (conftest)
 
 
 def _cells() -> list[vrest.Cell]:

@@ -200,6 +200,7 @@ def test_failed_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch
     assert "at t = 10 s" in text and "'K':" in text and "likely cause" in text
 
 
+@pytest.mark.compiled
 def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.MonkeyPatch) -> None:
     from vrest.solve import lsoda
 
@@ -219,13 +220,13 @@ def test_failed_compiled_solve_names_time_state_and_cause(monkeypatch: pytest.Mo
     assert "forced failure" in text
 
 
-def test_bath_change_at_time_zero_applies_to_a_given_start_state() -> None:
+@pytest.mark.parametrize("method", [pytest.param("compiled", marks=pytest.mark.compiled), "BDF"])
+def test_bath_change_at_time_zero_applies_to_a_given_start_state(method: str) -> None:
     cell = vrest.load_cell("rpl1").with_parameters({"bath.volume_ratio": 10.0})
     y0 = vrest.steady_state(cell).state()
     proto = Protocol(events=(Event(t=0.0, set={"bath.K": 20.0}),), t_end=1.0, dt=0.5)
-    for method in ("compiled", "BDF"):
-        tc = vrest.simulate(cell, proto, y0=y0, method=method)
-        assert tc.c_out[0, 0, 1] == pytest.approx(20.0), method
+    tc = vrest.simulate(cell, proto, y0=y0, method=method)
+    assert tc.c_out[0, 0, 1] == pytest.approx(20.0), method
 
 
 def test_batch_events_keep_every_cell_and_replace_per_cell() -> None:

@@ -49,9 +49,8 @@ def test_fallback_p1_meets_the_accuracy_target_and_names_itself(tight: np.ndarra
     assert v.shape == tight.shape and np.max(np.abs(v - tight)) < 0.01
 
 
+@pytest.mark.compiled
 def test_compiled_p1_meets_the_accuracy_target(tight: np.ndarray) -> None:
-    if not fast.AVAILABLE and os.environ.get("CI") != "true":  # in CI it must load
-        pytest.skip(f"compiled path unavailable: {lsoda.unavailable_reason()}")
     tc = vrest.simulate(vrest.load_cell("rpl1"), vrest.load_protocol("p1"))
     assert tc.method == "compiled" and tc.solver_note == ""
     assert np.max(np.abs(tc.V[:, 0] - tight)) < 0.01
@@ -79,10 +78,9 @@ def test_compiled_method_refused_clearly_when_unavailable() -> None:
     assert "VREST_NO_COMPILED" in out.stdout
 
 
+@pytest.mark.compiled
 def test_solver_failure_message_comes_from_the_solver() -> None:
     """A solve that cannot finish within its step budget reports CyRK's own message."""
-    if not fast.AVAILABLE and os.environ.get("CI") != "true":  # in CI it must load
-        pytest.skip(f"compiled path unavailable: {lsoda.unavailable_reason()}")
     from vrest.model import Model
 
     model = Model(vrest.load_cell("rpl1"))

@@ -3,8 +3,6 @@ preset, for stacked finite-difference columns and for a batch, infeasible points
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -15,9 +13,7 @@ from vrest.model.presets import names
 from vrest.solve import steady_compiled
 from vrest.solve.steady_system import ReducedSystem
 
-# off CI only: in CI (CI=true) the compiled path must load, so these tests run (and fail if not)
-pytestmark = pytest.mark.skipif(not steady_compiled.AVAILABLE and os.environ.get("CI") != "true",
-                                reason="the compiled path is a dependency with wheels")
+pytestmark = pytest.mark.compiled  # skipped where the compiled path cannot load (conftest)
 
 
 def _cells() -> list[vrest.Cell]:

@@ -1,6 +1,7 @@
 """A compiled LSODA for one cell: CyRK's C++ solver, called through its C entry point.
 
-CyRK (Apache-2.0, wheels for CPython 3.11-3.13 on Linux, macOS and Windows) ships LSODA in C++
+CyRK (Apache-2.0; wheels for CPython 3.11-3.13 on Linux x86-64, Windows x86-64 and Apple-silicon
+macOS, installed only there: see ``pyproject.toml``) ships LSODA in C++
 behind ``numba_cysolve_ivp``, the function its numba bridge calls. Importing the CyRK package
 itself costs ~0.25 s (it builds numba wrappers vrest does not use), so this module loads the
 compiled extension that holds the entry point with ctypes and calls it once per segment: the
@@ -9,7 +10,9 @@ the ctypes call releases the GIL, so cells solve in parallel threads.
 
 The entry point is CyRK's internal API (a C++ symbol, not a documented Python function); the
 version is pinned in ``pyproject.toml`` (``CyRK>=0.20,<0.21``) and the P1 reference test
-(``tests/test_fast.py``) holds the result to a tight SciPy solve. ``available()`` says whether
+(``tests/solve/test_solver_fallback.py``) holds the result to a tight SciPy solve. The symbols
+are looked up by their Itanium C++ names (gcc and clang: Linux, macOS); where a compiler names
+them otherwise (MSVC on Windows) the library does not load and the fallback is taken. ``available()`` says whether
 the solver can load here, and ``unavailable_reason()`` why not (no CyRK installed, an x86-64 CPU
 without the AVX2 + FMA instructions CyRK's wheels are compiled for, an unknown CyRK layout);
 vrest then falls back to SciPy and names the method it used.
