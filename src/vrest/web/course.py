@@ -26,6 +26,11 @@ Z = {"Na": 1, "K": 1, "Cl": -1, "Ca": 2}
 PAGE_RTOL = 1e-4
 
 
+def index_at(times: NDArray[np.float64], t: float) -> int:
+    """Index of the first output time at or after ``t`` (or the last)."""
+    return int(min(np.searchsorted(times, t), times.size - 1))
+
+
 def time_grid(t_end: float, points: int) -> NDArray[np.float64]:
     """Log-spaced output times (s) from schemas.FIRST_TIME_S to ``t_end``."""
     first = min(schemas.FIRST_TIME_S, t_end / 10.0)

@@ -17,12 +17,6 @@ from vrest.web import course
 IONS = course.IONS
 
 
-def _at(times: Any, t: float) -> int:
-    import numpy as np
-
-    return int(min(np.searchsorted(times, t), times.size - 1))
-
-
 DONNAN_MV = 2.0  # every permeant ion's E within this of V: a Donnan equilibrium
 AWAY_MV = 0.5  # V farther than this from the cell's steady state: still on its way
 DRIFT_MV = 0.3  # V moved more than this over the last fifth of the run: still changing
@@ -39,7 +33,7 @@ def end_state(cell: Cell, out: dict[str, Any], tc: Any) -> tuple[str, dict[str, 
                 and i not in pumped]
     gaps = [abs(end["E_mV"][i] - end["V_mV"]) for i in permeant
             if math.isfinite(end["E_mV"][i] - end["V_mV"])]
-    late = _at(tc.t, 0.8 * float(tc.t[-1]))
+    late = course.index_at(tc.t, 0.8 * float(tc.t[-1]))
     drift = abs(float(tc.V[-1, 0] - tc.V[late, 0]))
     gap = max(gaps) if gaps else None  # None: no leak, so no Donnan state to speak of
     n = {"largest_E_minus_V_mV": gap, "V_drift_last_fifth_mV": drift,

@@ -96,11 +96,6 @@ def listing() -> list[dict[str, Any]]:
     return [asdict(e) for e in EXPERIMENTS.values()]
 
 
-def _at(times: NDArray[np.float64], t: float) -> int:
-    """Index of the first output time at or after ``t`` (or the last)."""
-    return int(min(np.searchsorted(times, t), times.size - 1))
-
-
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
@@ -134,7 +129,7 @@ def run_experiment(cell: Cell, name: str, value: float | None,
               "current_pA": {k: float(v[0]) for k, v in ss.current.items()},
               "flux_ions_per_s": {k: (v[0, :4] * N_A).tolist() for k, v in ss.flux.items()},
               "what_v": what_v_is(cell, ss.state(0)).to_dict()}
-    fast = _at(tc.t, FAST_T)
+    fast = course.index_at(tc.t, FAST_T)
     numbers, text = _EXPLAIN[name](cell, changed, before, out, tc, fast, val)
     state, more = _end_state(changed, out, tc)
     numbers.update(more)
@@ -239,8 +234,8 @@ def _explain_raise_k(cell: Cell, changed: Cell, before: dict[str, Any], out: dic
             f"{format_mV(n['E_K_fast_mV'])} mV; Nernst: {n['nernst_slope_mV']:.1f} mV per tenfold "
             f"at {cell.temperature:g} degC). Within {_t_text(n['t_fast_s'])} V moved by "
             f"{format_mV(n['V_change_fast_mV'])} mV, to {format_mV(n['V_fast_mV'])} mV: less than "
-            "E_K, because the Na+ and Cl- leaks also pull on V (it is a permeability-weighted "
-            f"average). After {_t_text(n['t_end_s'])}, V is {format_mV(n['V_end_mV'])} mV, "
+            "E_K, because the Na+ and Cl- leaks and the pump also pull on V (V is where all the "
+            f"currents cancel, the E's averaged with the conductances at V). After {_t_text(n['t_end_s'])}, V is {format_mV(n['V_end_mV'])} mV, "
             f"{format_mV(n['V_end_mV'] - out['end']['E_mV']['K'])} mV from E_K. The higher K+ "
             "outside, the larger K+'s share of the leak current and the closer V comes to E_K: "
             "the Nernst limit, which the curve below approaches at high K+.")
@@ -338,7 +333,7 @@ def _no_gradients(cell: Cell, times: NDArray[np.float64], exp: Experiment) -> di
     out = course.course_report(tc, cell, start.y0)
     end = out["end"]
     v = np.asarray(out["series"]["V"])
-    half = _at(tc.t, float(tc.t[np.argmax(np.abs(v) >= abs(end["V_mV"]) / 2)]))
+    half = course.index_at(tc.t, float(tc.t[np.argmax(np.abs(v) >= abs(end["V_mV"]) / 2)]))
     rest = steady_state(cell)
     n = {"V_start_mV": float(start.y0[I_V]), "V_end_mV": end["V_mV"],
          "t_half_s": float(tc.t[half]), "t_end_s": float(tc.t[-1]),
