@@ -80,7 +80,7 @@ class TimeCourse:
     conservation residuals) are computed from the states when first read, then kept."""
 
     def __init__(self, parts: Sequence[Part], protocol: Any, stats: dict[str, int], method: str,
-                 rtol: float) -> None:
+                 rtol: float, solver_note: str = "") -> None:
         self._parts = list(parts)
         self.t: FloatArray = np.concatenate([p.times for p in parts])
         self.y: FloatArray = np.concatenate([p.ys for p in parts], axis=0)
@@ -91,13 +91,13 @@ class TimeCourse:
             (p.segment.t0, p.segment.label) for p in parts if p.segment.label]
         self.stats, self.method, self.rtol, self.protocol = stats, method, rtol, protocol
         self.success, self.message = True, "ok"
-        self.solver_note = ""  # e.g. why "auto" fell back from the compiled path
+        self.solver_note = solver_note  # e.g. why "auto" fell back from the compiled path
         self.units: dict[str, str] = dict(UNITS)
 
     @classmethod
     def from_parts(cls, parts: Sequence[Part], protocol: Any, stats: dict[str, int],
-                   method: str, rtol: float) -> TimeCourse:
-        return cls(parts, protocol, stats, method, rtol)
+                   method: str, rtol: float, solver_note: str = "") -> TimeCourse:
+        return cls(parts, protocol, stats, method, rtol, solver_note)
 
     @cached_property
     def _observed(self) -> dict[str, Any]:

@@ -119,9 +119,8 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
         else:
             ys, y = _solve(model, seg, y, times[mask], method, rtol, atol, stats)
         parts.append(Part(model, times[mask], ys[: int(mask.sum())], seg))
-    tc = TimeCourse.from_parts(parts, protocol=protocol, stats=stats, method=method, rtol=rtol)
-    tc.solver_note = note
-    return tc
+    return TimeCourse.from_parts(parts, protocol=protocol, stats=stats, method=method, rtol=rtol,
+                                 solver_note=note)
 
 
 def _start_state(model: Model, seg: Segment, y: NDArray[np.float64] | None,
