@@ -9,7 +9,7 @@ This file names modules only as strings: it adds no import edge between the laye
 from __future__ import annotations
 
 import importlib
-import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from types import ModuleType
@@ -56,8 +56,9 @@ def new_name(old: str) -> str | None:
     return None
 
 
-class _Loader(importlib.abc.Loader):
-    """Hands out the module under its new name instead of loading a second copy."""
+class _Loader:
+    """Hands out the module under its new name instead of loading a second copy (an
+    importlib loader: ``importlib.abc`` itself is not imported, it costs ~20 ms)."""
 
     def __init__(self, target: str) -> None:
         self.target = target
@@ -72,7 +73,7 @@ class _Loader(importlib.abc.Loader):
         module.__spec__ = self.spec  # the import system set the alias's spec; keep the real one
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder:  # an importlib meta path finder
     def find_spec(self, fullname: str, path: object, target: object = None
                   ) -> importlib.machinery.ModuleSpec | None:
         new = new_name(fullname)

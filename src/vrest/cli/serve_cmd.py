@@ -13,7 +13,7 @@ SECONDS_RANGE = (0.5, 3600.0)
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `vrest serve` to the `vrest` parser."""
-    from vrest.web.budget import DEFAULT_QUEUE, DEFAULT_SECONDS, DEFAULT_WORKERS
+    from vrest.web.defaults import DEFAULT_QUEUE, DEFAULT_SECONDS, DEFAULT_WORKERS
 
     parser = subparsers.add_parser(
         "serve", help="start the interactive explorer (a web page and its JSON API)",

@@ -36,6 +36,7 @@ from vrest.model.mechanisms import GHKLeak, NaKPump, OhmicLeak, Transporter, Wat
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import I_V, Model
 from vrest.physics import equations as eq
+from vrest.physics.roots import grid_root
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -128,7 +129,8 @@ def zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float 
     """V (mV) at which the currents of mechanisms ``names`` sum to zero, at y's concentrations.
 
     None when no mechanism carries current or the currents do not change sign within
-    +-400 mV. Root by brentq (SciPy) to 1e-10 mV.
+    +-400 mV. Root to 1e-10 mV by a vectorised grid search (``vrest.physics.roots``; a test
+    holds it to SciPy's brentq), which spares a short command SciPy's optimize import.
     """
     names = [n for n in names if n != "anion_source"]
     if not names:
@@ -136,18 +138,17 @@ def zero_current_mV(model: Model, y: FloatArray, names: Sequence[str]) -> float 
     s, _ = model.membrane_state(y[None])
     factor = float(s.area[0] / model.area0[0])
 
-    def total(v_mv: float) -> float:
-        yy = y.copy()
-        yy[I_V] = v_mv * factor
-        fluxes = model.observe(yy[None]).fluxes
-        return float(sum(fluxes[n][0, :4] @ Z_IONS for n in names))
+    def total(v_mv: FloatArray) -> FloatArray:
+        yy = np.repeat(y[None, None], v_mv.size, axis=0)
+        yy[:, 0, I_V] = v_mv * factor
+        fluxes = model.observe(yy).fluxes
+        return np.asarray(sum(fluxes[n][:, 0, :4] @ Z_IONS for n in names), dtype=float)
 
-    lo, hi = total(-V_BRACKET_MV), total(V_BRACKET_MV)
+    lo, hi = total(np.array([-V_BRACKET_MV, V_BRACKET_MV]))
     if not (lo < 0.0 < hi):
         return None
-    from scipy.optimize import brentq  # lazy: `vrest --help` should not load scipy
-
-    return float(brentq(total, -V_BRACKET_MV, V_BRACKET_MV, xtol=1e-10))
+    with np.errstate(all="ignore"):
+        return grid_root(total, -V_BRACKET_MV, V_BRACKET_MV, xtol=1e-10)
 
 
 def _state(model: Model, y: FloatArray) -> tuple[float, dict[str, float], dict[str, float],

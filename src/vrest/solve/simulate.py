@@ -35,12 +35,13 @@ def default_atol(model: Model) -> NDArray[np.float64]:
 def compiled_unavailable() -> str:
     """Why the compiled path (numba + CyRK's LSODA) cannot run on this machine; "" when it can
     (then ``method="auto"`` takes it, otherwise SciPy's BDF)."""
-    from vrest.solve import compiled as fast
+    import importlib.util
+
     from vrest.solve import lsoda
 
-    if fast.AVAILABLE:
-        return ""
-    return "numba is not installed" if fast.numba is None else lsoda.unavailable_reason()
+    if importlib.util.find_spec("numba") is None:
+        return "numba is not installed"
+    return lsoda.unavailable_reason()
 
 
 def output_times(t_end: float, dt: float | None, t_eval: ArrayLike | None) -> NDArray[np.float64]:
@@ -93,14 +94,12 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
     segs = segments(cell, protocol, t_end, batch)
     note = ""
     if method in ("auto", "compiled"):
-        from vrest.solve import compiled as fast
-
-        if method == "compiled" and not fast.AVAILABLE:
-            raise ParameterError(f"method 'compiled' is not available here: "
-                                 f"{compiled_unavailable()}; use 'BDF'")
-        if not fast.AVAILABLE:
-            note = f"SciPy BDF used: the compiled solver is unavailable ({compiled_unavailable()})"
-        method = "compiled" if fast.AVAILABLE else "BDF"
+        why = compiled_unavailable()
+        if method == "compiled" and why:
+            raise ParameterError(f"method 'compiled' is not available here: {why}; use 'BDF'")
+        if why:
+            note = f"SciPy BDF used: the compiled solver is unavailable ({why})"
+        method = "BDF" if why else "compiled"
     rtol = (1e-6 if method == "compiled" else 1e-7) if rtol is None else float(rtol)
     if not (0 < rtol < 1):
         raise ParameterError(f"rtol: {rtol!r} is not allowed; must be in (0, 1)")
@@ -115,7 +114,8 @@ def simulate(cell: Cell, protocol: Protocol | None = None, t_end: float | None =
         last = k == len(segs) - 1
         mask = (times >= seg.t0) & ((times <= seg.t1) if last else (times < seg.t1))
         if method == "compiled":
-            ys, y = _solve_compiled(model, seg, y, times[mask], rtol, atol, int(max_steps))
+            ys, y = _solve_compiled(model, seg, y, times[mask], rtol, atol, int(max_steps),
+                                    stats)
         else:
             ys, y = _solve(model, seg, y, times[mask], method, rtol, atol, stats)
         parts.append(Part(model, times[mask], ys[: int(mask.sum())], seg))
@@ -148,10 +148,12 @@ def _start_state(model: Model, seg: Segment, y: NDArray[np.float64] | None,
 
 def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
                     t_eval: NDArray[np.float64], rtol: float, atol: ArrayLike | None,
-                    max_steps: int) -> tuple[
+                    max_steps: int, stats: dict[str, int]) -> tuple[
                         NDArray[np.float64], NDArray[np.float64]]:
-    """One segment, every cell on its own, with the compiled right-hand side and LSODA."""
-    from vrest.solve import compiled as fast
+    """One segment, every cell on its own, through the compiled LSODA: with the right-hand
+    side run by Python for a single cell in a process that has not loaded numba
+    (``vrest.solve.interpreted``), else compiled (``vrest.solve.compiled``)."""
+    from vrest.solve import interpreted
 
     tol = COMPILED_ATOL if atol is None else float(np.min(np.asarray(atol, dtype=float)))
     if not np.isfinite(tol) or tol <= 0:
@@ -161,7 +163,14 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
         times = np.append(times, seg.t1)
     if times.size == 1:
         times = np.array([seg.t0, seg.t1])
-    sol, ok, messages = fast.solve_segment(model, y, times, rtol, tol, max_steps)
+    found = interpreted.solve_segment(model, y, times, rtol, tol, max_steps) \
+        if interpreted.active(model.batch_size) else None
+    stats["interpreted"] = stats.get("interpreted", 0) + (found is not None)
+    if found is None:
+        from vrest.solve import compiled as fast
+
+        found = fast.solve_segment(model, y, times, rtol, tol, max_steps)
+    sol, ok, messages = found
     if not ok.all():
         b = int(np.argmin(ok))
         good = np.all(np.isfinite(sol[:, b]), axis=1)

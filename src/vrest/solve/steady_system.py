@@ -11,7 +11,6 @@ from numpy.typing import ArrayLike, NDArray
 
 from vrest.model.mechanisms.base import Z_IONS
 from vrest.model.rhs import I_V, I_X, Model
-from vrest.solve import steady_compiled
 
 FloatArray = NDArray[np.float64]
 IONS = ("Na", "K", "Cl", "Ca")
@@ -33,6 +32,8 @@ class ReducedSystem:
         self.model = model
         self.batch = dict(batch or {})  # the model's batch overrides (to build sub-batches)
         self.base = y_start.copy()
+        from vrest.solve import steady_compiled  # lazy: loads numba
+
         self.fast = steady_compiled.CompiledResidual(model, self.base) \
             if steady_compiled.supports(model) else None
         lay = model.layout
@@ -76,6 +77,8 @@ class ReducedSystem:
         sub.batch = dict(batch)
         sub.model = Model(self.model.cell, sub.batch or None)
         sub.base, sub.totals = self.base[idx], self.totals[idx]
+        from vrest.solve import steady_compiled
+
         sub.fast = steady_compiled.CompiledResidual(sub.model, sub.base) \
             if self.fast is not None else None
         sub.offset, sub.m = self.offset[idx], self.m

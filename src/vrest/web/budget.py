@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-#: Defaults of ``vrest serve``: seconds per request, computations at a time, waiting requests.
-DEFAULT_SECONDS = 10.0
-DEFAULT_WORKERS = 2
-DEFAULT_QUEUE = 16
+from vrest.web.defaults import DEFAULT_QUEUE, DEFAULT_SECONDS, DEFAULT_WORKERS  # noqa: F401
+
 CACHE_SIZE = 512
 #: Budget multipliers: the guide computes a preset's whole story (one of a fixed list of
 #: presets, cached once computed), so it gets three budgets.
@@ -52,7 +50,9 @@ class Budget:
         self._waiting = 0
         self._cache: OrderedDict[tuple[str, str], Outcome] = OrderedDict()
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["vrest.web.worker"])
+        # the workers start with the compiled solvers loaded (numba), not the interpreted tier
+        self._ctx.set_forkserver_preload(["vrest.web.worker", "vrest.solve.compiled",
+                                          "vrest.solve.steady_compiled"])
 
     async def run(self, kind: str, key: str,
                   gone: Callable[[], Awaitable[bool]] | None = None) -> Outcome:
