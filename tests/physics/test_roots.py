@@ -22,6 +22,11 @@ def test_grid_root_equals_brentq_on_a_ghk_like_curve(root: float, scale: float) 
     assert ours is not None and abs(ours - ref) < 1e-9
 
 
+def test_exact_zero_on_the_grid() -> None:
+    assert grid_root(lambda x: x - 175.0, -400.0, 400.0, 1e-10) == pytest.approx(175.0, abs=1e-10)
+    assert grid_root(lambda x: 175.0 - x, -400.0, 400.0, 1e-10) == pytest.approx(175.0, abs=1e-10)
+
+
 def test_falling_function_and_exact_ends() -> None:
     assert grid_root(lambda x: 3.0 - x, 0.0, 10.0, 1e-12) == pytest.approx(3.0, abs=1e-11)
     assert grid_root(lambda x: x, 0.0, 10.0, 1e-12) == 0.0

@@ -157,3 +157,18 @@ def test_compiled_batch_equals_single_cells_and_bdf() -> None:
     for i, k in enumerate(ko):
         one = vrest.simulate(cell.with_bath(K=float(k)), p1, dt=300.0)
         assert np.array_equal(one.V[:, 0], batch.V[:, i])
+
+
+def test_bernoulli_pair_equals_two_bernoullis() -> None:
+    """(B(-x), B(x)) from one exponential equals the two direct evaluations to rounding, in
+    numpy and compiled, across the whole range (no cancellation at large |x|)."""
+    x = np.concatenate([-np.geomspace(1e-300, 800.0, 500), [0.0], np.geomspace(1e-300, 800.0, 500)])
+    with np.errstate(over="ignore"):
+        b_minus, b_plus = kernels.bernoulli_pair(x)
+        ref_minus, ref_plus = kernels.bernoulli(-x), kernels.bernoulli(x)
+    assert np.allclose(b_minus, ref_minus, rtol=5e-16, atol=0)
+    assert np.allclose(b_plus, ref_plus, rtol=5e-16, atol=0)
+    pair = fast._NAMES["_bpair"]
+    for xi in (-700.0, -3.0, -1e-12, 0.0, 1e-12, 3.0, 700.0):
+        assert np.allclose(pair(xi), (kernels.bernoulli(-xi), kernels.bernoulli(xi)),
+                           rtol=5e-16, atol=0)

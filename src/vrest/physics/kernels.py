@@ -28,6 +28,17 @@ def bernoulli(x):  # type: ignore[no-untyped-def]
     return xs / np.expm1(xs)
 
 
+def bernoulli_pair(x):  # type: ignore[no-untyped-def]
+    """(B(-x), B(x)) with one exponential: B(-x) = B(x) + x, so B of |x| is computed and the
+    other follows as a sum of two non-negative numbers (no cancellation at any x)."""
+    a = np.abs(x)
+    a_nz = a + (a == 0.0) * 1e-300  # as in bernoulli (kernels do not call each other: numba)
+    small = a_nz / np.expm1(a_nz)  # B(|x|) in (0, 1]
+    large = small + a  # B(-|x|) >= 1
+    pos = x >= 0.0
+    return pos * large + (1 - pos) * small, pos * small + (1 - pos) * large
+
+
 def ghk_flux(p, c_in, c_out, b_minus, b_plus):  # type: ignore[no-untyped-def]
     """GHK flux density P (c_in B(-zu) - c_out B(zu)), given b_minus = B(-zu), b_plus = B(zu)
     (u = F V / R T): J = P z u (c_in - c_out e^-zu) / (1 - e^-zu), stable at V = 0."""

@@ -44,8 +44,9 @@ def grid_root(f: Callable[[FloatArray], FloatArray], lo: float, hi: float, xtol:
         x = np.linspace(lo, hi, intervals + 1)
         y = f(x)
         y[0], y[-1] = f_lo, f_hi
-        above = np.where(np.isfinite(y), (y > 0) == rising, False)
-        below = np.where(np.isfinite(y), (y < 0) == rising, False)
+        g = y if rising else -y  # rising through zero from here
+        above = np.isfinite(g) & (g >= 0)  # an exact zero ends the interval below it
+        below = np.isfinite(g) & (g < 0)
         at = np.flatnonzero(below[:-1] & above[1:])
         if at.size == 0:  # the sign changes across a gap of non-finite values: stop here
             break

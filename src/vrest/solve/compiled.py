@@ -67,11 +67,13 @@ def _compile() -> tuple[Any, dict[str, Any]]:
         names[name] = numba.njit(inline="always")(names[name])
     for name in packed.HELPERS:
         names[name] = numba.njit(inline="always")(_clone(getattr(packed, name), names))
+    names["rhs_into"] = numba.njit(cache=True)(_clone(packed.rhs_into, names))
     return numba.njit(cache=True)(_clone(packed.rhs, names)), names
 
 
 if AVAILABLE:
     rhs, _NAMES = _compile()
+    rhs_into = _NAMES["rhs_into"]
     _bern = _NAMES["_bern"]
 
 
@@ -81,15 +83,13 @@ AVAILABLE = AVAILABLE and lsoda_backend.available()
 def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     """rhs with the C calling convention of CyRK's solver, du = f(t, u), for the packed
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
-    they follow afterwards)."""
+    they follow afterwards); writes into du directly."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
         GATE_ROW * int(head[P_NGATE])
     n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
-    d = rhs(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)))
-    out = numba.carray(du, (n,))
-    for i in range(n):
-        out[i] = d[i]
+    rhs_into(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)), numba.carray(du, (n,)),
+             np.empty(packed.WORK))
 
 
 if AVAILABLE:

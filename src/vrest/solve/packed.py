@@ -33,6 +33,7 @@ FloatArray = NDArray[np.float64]
 # The kernels under the names the functions below call them by (vrest.solve.compiled binds
 # these names to their compiled, inlined forms).
 _bern = kernels.bernoulli
+_bpair = kernels.bernoulli_pair
 _ghk = kernels.ghk_flux
 _nernst = kernels.nernst
 _ohmic = kernels.ohmic_flux
@@ -49,7 +50,7 @@ _tcycles = kernels.transporter_cycles
 _coef = kernels.conductance_to_coef
 _water = kernels.water_flux
 _area = kernels.area_factor
-KERNELS = ("_bern", "_ghk", "_nernst", "_ohmic", "_pump", "_bound", "_malogs", "_macyc",
+KERNELS = ("_bern", "_bpair", "_ghk", "_nernst", "_ohmic", "_pump", "_bound", "_malogs", "_macyc",
            "_ncx06", "_inject", "_grates", "_pmca", "_logterm", "_tcycles", "_coef", "_water",
            "_area")
 HELPERS = ("_valence", "_leak_fluxes", "_transport_fluxes", "_gate_fluxes", "_gate_rates")
@@ -167,8 +168,8 @@ def _leak_fluxes(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def]
         i = int(p[r])
         z = _valence(i)
         if p[r + 1] == 0.0:
-            x = z * u
-            j = area * _ghk(p[r + 2], ci[i], co[i], _bern(-x), _bern(x))
+            b_minus, b_plus = _bpair(z * u)
+            j = area * _ghk(p[r + 2], ci[i], co[i], b_minus, b_plus)
         elif p[r + 1] == 1.0:
             j = area * _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
         else:
@@ -247,8 +248,19 @@ def _gate_rates(p, y, v, first, dy):  # type: ignore[no-untyped-def]
             dy[col + k] = phi * (a * (1.0 - x) - b * x)
 
 
+WORK = 13  # scratch entries rhs_into needs: ci (4), co (4), flux (5)
+
+
 def rhs(y, t, p):  # type: ignore[no-untyped-def]
     """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
+    dy = np.empty(y.shape[0])
+    rhs_into(y, t, p, dy, np.empty(WORK))
+    return dy
+
+
+def rhs_into(y, t, p, dy, work):  # type: ignore[no-untyped-def]
+    """dy/dt of one cell into ``dy`` (the length of y), with ``work`` (WORK entries) as scratch:
+    the compiled solver's callback allocates nothing."""
     has_w = p[P_WATER] == 1.0
     finite = p[P_FINITE] == 1.0
     i_w, out = int(p[P_IW]), int(p[P_OUT])
@@ -256,22 +268,21 @@ def rhs(y, t, p):  # type: ignore[no-untyped-def]
     w = y[i_w] if has_w else 1.0
     area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
     vol0, ratio = p[P_VOL0], p[P_RATIO]
-    ci = np.empty(4)
-    co = np.empty(4)
+    ci, co, flux = work[0:4], work[4:8], work[8:13]  # flux: mol/s outward, Na K Cl Ca X
     for i in range(4):
         ci[i] = y[i] / w
         if finite:  # outside amount: its state column, or the conserved total minus inside
             co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
         else:
             co[i] = p[P_COUT + i]
+        flux[i] = 0.0
+    flux[4] = 0.0
     v = 1e-3 * y[5] * p[P_AREA0] / area
     u = v * kernels.F / (kernels.R * p[P_T])
-    flux = np.zeros(5)  # mol/s outward over Na, K, Cl, Ca, X
     first = _leak_fluxes(p, ci, co, v, u, area, flux)
     _transport_fluxes(p, ci, co, u, area, first, flux)
     gates = first + TRANS_ROW * int(p[P_NTRANS])
     _gate_fluxes(p, y, ci, co, v, area, gates, flux)
-    dy = np.zeros(y.shape[0])
     _gate_rates(p, y, v, gates, dy)
     charge = 0.0
     for i in range(4):
@@ -286,7 +297,6 @@ def rhs(y, t, p):  # type: ignore[no-untyped-def]
         osm_in = ci[0] + ci[1] + ci[2] + ci[3] + y[4] / w
         osm_out = co[0] + co[1] + co[2] + co[3] + x_out
         dy[i_w] = -area * _water(p[P_WATERP], p[P_WATERP + 1], osm_in, osm_out) / vol0
-    return dy
 
 
 def fill_outside(out: FloatArray, y: FloatArray, core: int) -> None:

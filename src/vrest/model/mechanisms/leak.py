@@ -57,7 +57,7 @@ class GHKLeak(_Leak):
         flux = zeros_flux(s)
         x = Z_IONS[i] * s.u
         with np.errstate(over="ignore"):
-            b_minus, b_plus = kernels.bernoulli(-x), kernels.bernoulli(x)
+            b_minus, b_plus = kernels.bernoulli_pair(x)
         flux[..., i] = s.area * p["scale"] * kernels.ghk_flux(
             p["P"], s.c_in[..., i], s.c_out[..., i], b_minus, b_plus)
         return Output(flux)
