@@ -63,12 +63,15 @@ def _compile() -> tuple[Any, dict[str, Any]]:
     its compiled form, inlined (numba IR inlining), so that loading the cached rhs does not
     load each kernel separately."""
     names = dict(vars(packed))
+    # error_model="numpy": a division by zero gives inf or nan, as in the vectorised model,
+    # instead of a check and a Python exception on every division
     for name in packed.KERNELS:
         names[name] = numba.njit(inline="always")(names[name])
     for name in packed.HELPERS:
         names[name] = numba.njit(inline="always")(_clone(getattr(packed, name), names))
-    names["rhs_into"] = numba.njit(cache=True)(_clone(packed.rhs_into, names))
-    return numba.njit(cache=True)(_clone(packed.rhs, names)), names
+    names["rhs_into"] = numba.njit(cache=True, error_model="numpy")(
+        _clone(packed.rhs_into, names))
+    return numba.njit(cache=True, error_model="numpy")(_clone(packed.rhs, names)), names
 
 
 if AVAILABLE:
@@ -96,7 +99,7 @@ if AVAILABLE:
     _SIG = numba.types.void(numba.types.CPointer(numba.types.double), numba.types.double,
                             numba.types.CPointer(numba.types.double),
                             numba.types.CPointer(numba.types.double))
-    rhs_cfunc = numba.cfunc(_SIG, cache=True)(_rhs_c)
+    rhs_cfunc = numba.cfunc(_SIG, cache=True, error_model="numpy")(_rhs_c)
 
 
 def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,

@@ -159,8 +159,9 @@ def _valence(i):  # type: ignore[no-untyped-def]
     return 1.0 if i < 2 else (-1.0 if i == 2 else 2.0)
 
 
-def _leak_fluxes(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def]
-    """Add every leak's outward flux (mol/s) to ``flux``; returns the first transporter row."""
+def _leak_fluxes(p, work, v, u, area):  # type: ignore[no-untyped-def]
+    """Add every leak's outward flux (mol/s) to the fluxes in ``work``; returns the first
+    transporter row."""
     t_k = p[P_T]
     n_leak = int(p[P_NLEAK])
     for row in range(n_leak):
@@ -169,39 +170,41 @@ def _leak_fluxes(p, ci, co, v, u, area, flux):  # type: ignore[no-untyped-def]
         z = _valence(i)
         if p[r + 1] == 0.0:
             b_minus, b_plus = _bpair(z * u)
-            j = area * _ghk(p[r + 2], ci[i], co[i], b_minus, b_plus)
+            j = area * _ghk(p[r + 2], work[CI + i], work[CO + i], b_minus, b_plus)
         elif p[r + 1] == 1.0:
-            j = area * _ohmic(p[r + 2], z, v, _nernst(z, ci[i], co[i], t_k))
+            j = area * _ohmic(p[r + 2], z, v, _nernst(z, work[CI + i], work[CO + i], t_k))
         else:
             j = _inject(p[r + 2], z, area)
-        flux[i] += p[r + 3] * j
+        work[FLUX + i] += p[r + 3] * j
     return P_ROWS + LEAK_ROW * n_leak
 
 
-def _transport_fluxes(p, ci, co, u, area, first, flux):  # type: ignore[no-untyped-def]
-    """Add the pumps', the transporters' and the anion source's outward fluxes to ``flux``."""
+def _transport_fluxes(p, work, u, area, first):  # type: ignore[no-untyped-def]
+    """Add the pumps', the transporters' and the anion source's outward fluxes to ``work``."""
     law = int(p[P_LAW])
+    na_i, na_o, k_i, k_o = work[CI], work[CO], work[CI + 1], work[CO + 1]
+    ca_i, ca_o = work[CI + 3], work[CO + 3]
     if law >= 0:
-        rate = _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2], ci[0], co[1], u,
+        rate = _pump(law, p[P_PUMP], p[P_PUMP + 1], p[P_PUMP + 2], na_i, k_o, u,
                      p[P_PUMP + 4], p[P_PUMP + 5], p[P_PUMP + 6])
         bound = 1.0
         if p[P_PUMP + 7] != 0.0:  # the thermodynamic bound costs two logs and a tanh
-            bound = _bound(1.0, p[P_PUMP + 8], ci[0], co[0], ci[1], co[1], u, p[P_T])
+            bound = _bound(1.0, p[P_PUMP + 8], na_i, na_o, k_i, k_o, u, p[P_T])
         cyc = p[P_PUMP + 3] * area * rate * bound
-        flux[0] += 3.0 * cyc
-        flux[1] -= 2.0 * cyc
-    flux[3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ci[3])
+        work[FLUX] += 3.0 * cyc
+        work[FLUX + 1] -= 2.0 * cyc
+    work[FLUX + 3] += p[P_PMCA + 2] * area * _pmca(p[P_PMCA], p[P_PMCA + 1], ca_i)
     for row in range(int(p[P_NTRANS])):
         r = first + TRANS_ROW * row
         kind = p[r + 4]
         if kind == 3.0:
             cyc = -p[r + 6] * area * _ncx06(p[r + 5], p[r + 7], p[r + 8], p[r + 9], p[r + 10],
-                                            p[r + 11], ci[0], co[0], ci[3], co[3], u) / kernels.F
+                                            p[r + 11], na_i, na_o, ca_i, ca_o, u) / kernels.F
         elif kind == 2.0:
             fwd, bwd = 0.0, 0.0
             for i in range(4):
                 if p[r + i] != 0.0:
-                    a, b = _malogs(p[r + i], ci[i], co[i])
+                    a, b = _malogs(p[r + i], work[CI + i], work[CO + i])
                     fwd += a
                     bwd += b
             cyc = p[r + 6] * area * _macyc(p[r + 5], fwd, bwd)
@@ -209,21 +212,21 @@ def _transport_fluxes(p, ci, co, u, area, first, flux):  # type: ignore[no-untyp
             dg = 0.0
             for i in range(4):
                 if p[r + i] != 0.0:
-                    dg += p[r + i] * _logterm(_valence(i), ci[i], co[i], u)
+                    dg += p[r + i] * _logterm(_valence(i), work[CI + i], work[CO + i], u)
             coef = p[r + 5] if kind == 0.0 else _coef(p[r + 5], p[P_T])
             cyc = p[r + 6] * area * _tcycles(coef, dg)
         for i in range(4):
-            flux[i] += p[r + i] * cyc
+            work[FLUX + i] += p[r + i] * cyc
     counter = int(p[P_COUNTER])
     if counter > -2:
         made = p[P_SOURCE] * p[P_VOL0]
-        flux[4] -= made
+        work[FLUX + 4] -= made
         if counter >= 0:
-            flux[counter] += made * p[P_ZX]
+            work[FLUX + counter] += made * p[P_ZX]
 
 
-def _gate_fluxes(p, y, ci, co, v, area, first, flux):  # type: ignore[no-untyped-def]
-    """Add every voltage-gated channel's outward flux to ``flux`` (rows from ``first``)."""
+def _gate_fluxes(p, y, work, v, area, first):  # type: ignore[no-untyped-def]
+    """Add every voltage-gated channel's outward flux to ``work`` (rows from ``first``)."""
     for row in range(int(p[P_NGATE])):
         r = first + GATE_ROW * row
         col = int(p[r + 6])
@@ -231,8 +234,8 @@ def _gate_fluxes(p, y, ci, co, v, area, first, flux):  # type: ignore[no-untyped
             i, frac = 0, y[col] ** 3 * y[col + 1]
         else:
             i, frac = 1, y[col] ** 4
-        e_rev = _nernst(1.0, ci[i], co[i], p[P_T])
-        flux[i] += p[r + 4] * area * _ohmic(p[r + 2] * frac, 1.0, v, e_rev)
+        e_rev = _nernst(1.0, work[CI + i], work[CO + i], p[P_T])
+        work[FLUX + i] += p[r + 4] * area * _ohmic(p[r + 2] * frac, 1.0, v, e_rev)
 
 
 def _gate_rates(p, y, v, first, dy):  # type: ignore[no-untyped-def]
@@ -248,7 +251,10 @@ def _gate_rates(p, y, v, first, dy):  # type: ignore[no-untyped-def]
             dy[col + k] = phi * (a * (1.0 - x) - b * x)
 
 
-WORK = 13  # scratch entries rhs_into needs: ci (4), co (4), flux (5)
+# The scratch array ``work`` of rhs_into and its helpers: concentrations inside (mM) and
+# outside (mM) of Na, K, Cl, Ca, then the outward fluxes (mol/s) of Na, K, Cl, Ca, X. One array
+# with offsets rather than views of it: a view costs numba reference counting on every call.
+CI, CO, FLUX, WORK = 0, 4, 8, 13
 
 
 def rhs(y, t, p):  # type: ignore[no-untyped-def]
@@ -268,34 +274,33 @@ def rhs_into(y, t, p, dy, work):  # type: ignore[no-untyped-def]
     w = y[i_w] if has_w else 1.0
     area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
     vol0, ratio = p[P_VOL0], p[P_RATIO]
-    ci, co, flux = work[0:4], work[4:8], work[8:13]  # flux: mol/s outward, Na K Cl Ca X
     for i in range(4):
-        ci[i] = y[i] / w
+        work[CI + i] = y[i] / w
         if finite:  # outside amount: its state column, or the conserved total minus inside
-            co[i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
+            work[CO + i] = (y[out + i] if has_out else p[P_TOTAL + i] - y[i]) / (ratio - (w - 1.0))
         else:
-            co[i] = p[P_COUT + i]
-        flux[i] = 0.0
-    flux[4] = 0.0
+            work[CO + i] = p[P_COUT + i]
+        work[FLUX + i] = 0.0
+    work[FLUX + 4] = 0.0
     v = 1e-3 * y[5] * p[P_AREA0] / area
     u = v * kernels.F / (kernels.R * p[P_T])
-    first = _leak_fluxes(p, ci, co, v, u, area, flux)
-    _transport_fluxes(p, ci, co, u, area, first, flux)
+    first = _leak_fluxes(p, work, v, u, area)
+    _transport_fluxes(p, work, u, area, first)
     gates = first + TRANS_ROW * int(p[P_NTRANS])
-    _gate_fluxes(p, y, ci, co, v, area, gates, flux)
+    _gate_fluxes(p, y, work, v, area, gates)
     _gate_rates(p, y, v, gates, dy)
     charge = 0.0
     for i in range(4):
-        dy[i] = -flux[i] / vol0
+        dy[i] = -work[FLUX + i] / vol0
         if has_out:
-            dy[out + i] = flux[i] / vol0
+            dy[out + i] = work[FLUX + i] / vol0
         charge += _valence(i) * dy[i]
-    dy[4] = -flux[4] / vol0
+    dy[4] = -work[FLUX + 4] / vol0
     dy[5] = p[P_MVPC] * (charge + p[P_ZX] * dy[4])
     if has_w:
         x_out = p[P_XOUT] * ratio / (ratio - (w - 1.0)) if finite else p[P_XOUT]
-        osm_in = ci[0] + ci[1] + ci[2] + ci[3] + y[4] / w
-        osm_out = co[0] + co[1] + co[2] + co[3] + x_out
+        osm_in = work[CI] + work[CI + 1] + work[CI + 2] + work[CI + 3] + y[4] / w
+        osm_out = work[CO] + work[CO + 1] + work[CO + 2] + work[CO + 3] + x_out
         dy[i_w] = -area * _water(p[P_WATERP], p[P_WATERP + 1], osm_in, osm_out) / vol0
 
 

@@ -1,5 +1,5 @@
 """The steady-state solver's residual, compiled: the reduced system of
-``vrest.solve.steady_system`` evaluated for a whole batch in one numba call, cells in parallel.
+``vrest.solve.steady_system`` evaluated for a whole batch in one numba call (one thread; no allocation per cell).
 
 The physics is the compiled right-hand side of ``vrest.solve.compiled`` (the model's kernels,
 written once); what is here is only the map from the reduced unknowns (log amounts, with v in
@@ -48,17 +48,19 @@ def _state_py(u, base, k, z_k, offset, p, m, y):  # type: ignore[no-untyped-def]
     return True
 
 
-def _residuals_py(u, base, k, z_k, offset, params, m, r, y):  # type: ignore[no-untyped-def]
-    """Residuals r (N, m) and states y (N, n_core) for stacked unknowns u (N, m)."""
+def _residuals_py(u, base, k, z_k, offset, params, m, r, y, dys, work):  # type: ignore[no-untyped-def]
+    """Residuals r (N, m) and states y (N, n_core) for stacked unknowns u (N, m); ``dys``
+    (N, n_core) and ``work`` (N, WORK) are scratch."""
     n_cells = base.shape[0]
-    for i in numba.prange(u.shape[0]):
+    for i in range(u.shape[0]):
         b = i % n_cells
         p = params[b]
         if not _state(u[i], base[b], k[b], z_k[b], offset[b], p, m, y[i]):
             for j in range(m):
                 r[i, j] = np.nan
             continue
-        dy = compiled.rhs(y[i], 0.0, p)
+        dy = dys[i]
+        compiled.rhs_into(y[i], 0.0, p, dy, work[i])
         for j in range(4):
             r[i, j] = 1e-3 * dy[5] if j == k[b] else dy[j] / y[i, j]
         if m == 5:
@@ -69,8 +71,8 @@ def _residuals_py(u, base, k, z_k, offset, params, m, r, y):  # type: ignore[no-
 if AVAILABLE:
     import numba
 
-    _state = numba.njit(cache=True)(_state_py)
-    _residuals = numba.njit(cache=True, parallel=False)(_residuals_py)
+    _state = numba.njit(cache=True, error_model="numpy")(_state_py)
+    _residuals = numba.njit(cache=True, error_model="numpy")(_residuals_py)
 
 
 def supports(model: Any) -> bool:
@@ -102,5 +104,6 @@ class CompiledResidual:
         with np.errstate(all="ignore"):
             _residuals(flat, self.base, np.ascontiguousarray(k, dtype=np.int64),
                        np.ascontiguousarray(z_k, dtype=float),
-                       np.ascontiguousarray(offset, dtype=float), self.params, m, r, y)
+                       np.ascontiguousarray(offset, dtype=float), self.params, m, r, y,
+                       np.empty_like(y), np.empty((len(y), compiled.packed.WORK)))
         return r.reshape(u.shape), y.reshape(u.shape[:-1] + (self.core,))
