@@ -55,7 +55,8 @@ test: $(STAMP) system-deps lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Optional: Myokit (with Debian's SUNDIALS) for the side-by-side comparison in `make bench`.
+# Optional: Myokit (with Debian's SUNDIALS) and vrest side by side in one run
+# (benchmarks/side_by_side.py): P1 warm, S1-ss and S1-P1, each ratio next to its target.
 # libsundials-dev pulls in gfortran (through MPI and PETSc): vrest's own install stays
 # wheels-only (--only-binary=:all:), so a compiler left on the machine cannot hide a source build.
 bench-myokit: $(STAMP)
@@ -63,7 +64,7 @@ bench-myokit: $(STAMP)
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libsundials-dev >/dev/null; \
 	fi
 	$(BIN)/pip install --quiet myokit
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/side_by_side.py
 
 # Optional: the compiled solver before (numbalsoda's LSODA, vrest at BEFORE_REV) and after
 # (CyRK's LSODA) in one run. numbalsoda has no wheel for Python 3.11+: this target installs

@@ -4,6 +4,8 @@ Myokit is not a vrest dependency. Install it (and Debian's SUNDIALS) to run this
 ``apt-get install libsundials-dev && .venv/bin/pip install myokit``; `make bench-myokit`.
 The RPL-1 equations are written again below in Myokit's own language: this is the comparison
 model, not part of vrest. State (Na_i, K_i, Cl_i, Ca_i, V): C_m A dV/dt = -I_total (docs/explanation/benchmarks.md, RPL-1).
+SI units (m, s, mol/m^3 = mM): `rpl.PNa` and `rpl.K_o` are literal constants, so that
+`benchmarks/side_by_side.py` can set each S1 cell's values.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ K_o = 3.5
 Cl_o = 119
 Ca_o = 1.2
 PK = 1e-8
-PNa = 0.04 * PK
+# PNa = 0.04 PK, a literal so that set_constant can change it (m/s = 1e-2 x vrest's cm/s)
+PNa = 4e-10
 PCl = 0.45 * PK
 PCa = 1e-5 * PK
 Imax = 0.1
@@ -73,17 +76,16 @@ dot(V) = -1e3 * F * (fNa + fK - fCl + 2 * fCa) / (Cm * A)
 """
 
 
-def run_p1(sim) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """P1 in segments (the constants change between runs); V at every output second."""
+def run_p1(sim, k_o: float = 3.5, log_interval: float = 1.0) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """P1 in segments (the constants change between runs) from the default state, the bath's
+    K_o being ``k_o`` outside the 10 mM phase; V every ``log_interval`` s (the end excluded)."""
     sim.reset()
-    sim.set_constant("rpl.K_o", 3.5)
-    sim.set_constant("rpl.pump_scale", 1.0)
     out = []
-    for duration, k_o, scale in ((1800, 3.5, 1), (600, 10, 1), (1200, 3.5, 1), (1800, 3.5, 0),
-                                 (1800, 3.5, 1)):
-        sim.set_constant("rpl.K_o", k_o)
+    for duration, k_bath, scale in ((1800, k_o, 1), (600, 10, 1), (1200, k_o, 1), (1800, k_o, 0),
+                                    (1800, k_o, 1)):
+        sim.set_constant("rpl.K_o", k_bath)
         sim.set_constant("rpl.pump_scale", scale)
-        log = sim.run(duration, log=["rpl.V"], log_interval=1.0)
+        log = sim.run(duration, log=["rpl.V"], log_interval=log_interval)
         out.append(np.asarray(log["rpl.V"]))
     return np.concatenate(out)
 

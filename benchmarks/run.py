@@ -48,6 +48,13 @@ def first_p1_process(repeats: int = 3) -> float:
     return statistics.median(times)
 
 
+def p1_diff(v_other: np.ndarray) -> float:
+    """Max |dV| (mV) between vrest's RPL-1 through P1 and another V at every output second."""
+    tc = vrest.simulate(vrest.load_cell("rpl1"), vrest.load_protocol("p1"))
+    n = min(v_other.size, tc.V.shape[0] - 1)
+    return float(np.max(np.abs(v_other[:n] - tc.V[:n, 0])))
+
+
 def myokit_row(warm_ms: float) -> str | None:
     """The optional comparison with Myokit (when it is installed): one line, or None."""
     try:
@@ -58,9 +65,7 @@ def myokit_row(warm_ms: float) -> str | None:
     from myokit_p1 import myokit_p1
 
     compile_s, myokit_ms, v_myokit, version = myokit_p1()
-    tc = vrest.simulate(vrest.load_cell("rpl1"), vrest.load_protocol("p1"))
-    n = min(v_myokit.size, tc.V.shape[0] - 1)
-    diff = float(np.max(np.abs(v_myokit[:n] - tc.V[:n, 0])))
+    diff = p1_diff(v_myokit)
     return (f"Myokit {version} (CVODES, compiled C; compile {compile_s:.2f} s): P1 warm "
             f"{myokit_ms:.3g} ms; vrest / Myokit = {warm_ms / myokit_ms:.2f}; "
             f"max |V_vrest - V_Myokit| = {diff:.2e} mV")
