@@ -3,14 +3,15 @@
 that has not loaded numba.
 
 Loading numba and the cached compiled right-hand side costs about 0.45 s in a new process,
-while one cell through P1 needs about 1,300 right-hand-side evaluations: about 40 ms when
-Python runs them (about 30 us each). So a process that has not loaded numba solves single cells
-here, and once it has spent ``BUDGET`` evaluations this way (about as long as loading numba
-takes), or when a solve would need more, it loads the compiled tier for good (the rule of
-renting skis until their price is spent: never much more than twice the better choice).
+while one cell through P1 needs about 2,700 right-hand-side evaluations: about 45 ms when
+Python runs them on floats (about 16 us each, with ``math``'s exp and log). So a process that
+has not loaded numba solves single cells here, and once it has spent ``BUDGET`` evaluations
+this way (about as long as loading numba takes), or when a solve would need more, it loads the
+compiled tier for good (the rule of renting skis until their price is spent: never much more
+than twice the better choice).
 
 Same equations (the functions numba compiles), same solver, same tolerances: the two tiers
-agree far below the solver's tolerance (their right-hand sides differ in the last bits, numpy's
+agree far below the solver's tolerance (their right-hand sides differ in the last bits, math's
 and LLVM's exp and log, which can steer LSODA's steps apart a little: V within 1e-9 mV over
 600 s, about 2e-7 mV at the end of P1; ``tests/solve/test_interpreted.py``). Batches, and every
 solve once numba is loaded, take the compiled tier directly.
@@ -19,20 +20,24 @@ solve once numba is loaded, take the compiled tier directly.
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib.util
+import math
 import os
 import sys
+import types
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from vrest.model.rhs import Model
+from vrest.physics import kernels
 from vrest.solve import lsoda, packed
 
 FloatArray = NDArray[np.float64]
 
-BUDGET = 15_000  # right-hand-side evaluations per process, then the compiled tier is loaded
+BUDGET = 25_000  # right-hand-side evaluations per process (~0.4 s), then the compiled tier
 _CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_double, ctypes.c_void_p,
                              ctypes.c_void_p)
 _spent = 0  # evaluations run so far in this process
@@ -51,6 +56,27 @@ def spent() -> int:
     return _spent
 
 
+@functools.cache
+def _python_rhs_into() -> Any:
+    """packed.rhs_into for Python floats: the same functions, with the numpy functions the
+    kernels call (exp, log, ...) bound to ``math``'s, which are several times faster on one
+    number. Where numpy would give inf or nan (an overflow, a log of zero), math raises: the
+    solve then goes to the compiled tier."""
+    shim = types.SimpleNamespace(abs=abs, exp=math.exp, expm1=math.expm1, log=math.log,
+                                 sqrt=math.sqrt, tanh=math.tanh)
+    on_floats = {**vars(kernels), "np": shim}
+    names = dict(vars(packed))
+    for name in packed.KERNELS:
+        names[name] = _clone(names[name], on_floats)
+    for name in (*packed.HELPERS, "rhs_into"):
+        names[name] = _clone(getattr(packed, name), names)
+    return names["rhs_into"]
+
+
+def _clone(fn: Any, names: dict[str, Any]) -> Any:
+    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__)
+
+
 class _Rhs:
     """The C callback LSODA calls: du = rhs(u) for one cell's packed parameters. Views of the
     solver's arrays are kept by address (LSODA works in a few fixed buffers)."""
@@ -58,6 +84,8 @@ class _Rhs:
     def __init__(self, params: FloatArray, n: int) -> None:
         self.params, self.n, self.calls, self.failed = params, n, 0, False
         self.floats = params.tolist()  # Python floats: faster to index and combine
+        self.dy, self.work = [0.0] * n, [0.0] * packed.WORK
+        self.rhs_into = _python_rhs_into()
         self.views: dict[int, FloatArray] = {}
         self.callback = _CALLBACK(self)
         self.address = ctypes.cast(self.callback, ctypes.c_void_p).value
@@ -74,7 +102,8 @@ class _Rhs:
     def __call__(self, du: int, t: float, u: int, args: Any) -> None:
         self.calls += 1
         try:
-            self.view(du)[:] = packed.rhs(self.view(u), t, self.floats)
+            self.rhs_into(self.view(u).tolist(), t, self.floats, self.dy, self.work)
+            self.view(du)[:] = self.dy
         except Exception:  # noqa: BLE001 - LSODA then fails and the compiled tier reruns it
             self.failed = True
             self.view(du)[:] = np.nan

@@ -259,7 +259,7 @@ CI, CO, FLUX, WORK = 0, 4, 8, 13
 
 def rhs(y, t, p):  # type: ignore[no-untyped-def]
     """dy/dt of one cell (the bookkeeping of Model.rhs) for the packed parameters p."""
-    dy = np.empty(y.shape[0])
+    dy = np.empty(len(y))
     rhs_into(y, t, p, dy, np.empty(WORK))
     return dy
 
@@ -270,7 +270,7 @@ def rhs_into(y, t, p, dy, work):  # type: ignore[no-untyped-def]
     has_w = p[P_WATER] == 1.0
     finite = p[P_FINITE] == 1.0
     i_w, out = int(p[P_IW]), int(p[P_OUT])
-    has_out = y.shape[0] > out  # the out_* columns may be left out (they follow from the totals)
+    has_out = len(y) > out  # the out_* columns may be left out (they follow from the totals)
     w = y[i_w] if has_w else 1.0
     area = p[P_AREA0] * _area(int(p[P_RULE]), w, p[P_FSIDE])
     vol0, ratio = p[P_VOL0], p[P_RATIO]
