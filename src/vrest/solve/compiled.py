@@ -18,7 +18,6 @@ cached code; ``vrest`` imports it only when a solve needs it.
 
 from __future__ import annotations
 
-import os
 import types
 from typing import Any
 
@@ -27,7 +26,7 @@ from numpy.typing import NDArray
 
 from vrest.model.rhs import Model
 from vrest.solve import lsoda as lsoda_backend
-from vrest.solve import packed
+from vrest.solve import packed, threads
 from vrest.solve.packed import (  # noqa: F401  (the layout, for the steady-state residual)
     GATE_ROW,
     LEAK_ROW,
@@ -114,20 +113,14 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
     out = np.empty((times.size, *y.shape))
     inner = out[:, :, :core]  # a view: the solver fills the integrated columns in place
     start = np.ascontiguousarray(y[:, :core])
-    workers = min(b, os.cpu_count() or 1)
-    chunks = [range(i, b, workers) for i in range(workers)]  # interleaved: similar costs
+    shares = threads.interleaved(b, 1)  # interleaved: neighbouring cells cost alike
+    chunks = [range(int(rows[0]), b, len(shares)) for rows in shares]
 
     def run(cells: range) -> tuple[NDArray[np.bool_], list[str]]:
         return lsoda_backend.solve_many(rhs_cfunc.address, start, times, params, rtol, atol,
                                         max_steps, cells=cells, out=inner)[1:]
 
-    if workers == 1:
-        results = [run(chunks[0])]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(run, chunks))
+    results = threads.run(run, chunks)
     ok = np.zeros(b, bool)
     messages = [""] * b
     for cells, (done, said) in zip(chunks, results, strict=True):

@@ -12,9 +12,11 @@ their (far away) starting state. The batch is solved coarse to fine:
    pilot's Jacobian.
 3. *Fast solve,* in blocks of ``BLOCK`` cells (arrays that stay in cache): Broyden iterations
    from the prediction (about one model evaluation each), then the exact Jacobian and full
-   Newton steps until the step is below STEP_TOL (the test every result passes). Levels of
-   fewer than ``FAST_MIN`` cells, where the cost is per call rather than per cell, take the
-   damped Newton method of step 4 directly.
+   Newton steps until the step is below STEP_TOL (the test every result passes). With a
+   compiled residual the same iterations run cell by cell in compiled code, all cells in one
+   call shared among threads (``vrest.solve.steady_fast``). Without it, levels of fewer than
+   ``FAST_MIN`` cells, where the numpy cost is per call rather than per cell, take the damped
+   Newton method of step 4 directly.
 4. *Robust retries* for cells that did not converge: damped Newton from the prediction (or
    from the start, then from the start with v = V_RETRY and the charge balanced), then
    natural-parameter continuation from the nearest converged cell (the parameters move from
@@ -123,12 +125,15 @@ def _level(red: Any, axes: Axes, u0: FloatArray, idx: IntArray, out: Result,
         _robust(red, axes, rest, u0[rest], out, max_iter)
         return
     guess, jinv, usable = predict(red, axes, out, anchors, rest, u0)
-    if rest.size < FAST_MIN:
+    if rest.size < FAST_MIN and red.fast is None:  # compiled: no cost per call
         _robust(red, axes, rest, guess, out, max_iter)
         return
-    for start in range(0, rest.size, BLOCK):
-        sl = slice(start, start + BLOCK)
-        _fast(red, rest[sl], guess[sl], jinv[sl], usable[sl], out)
+    if red.fast is not None:  # compiled: every cell in one call, shared among threads
+        _fast(red, rest, guess, jinv, usable, out)
+    else:
+        for start in range(0, rest.size, BLOCK):
+            sl = slice(start, start + BLOCK)
+            _fast(red, rest[sl], guess[sl], jinv[sl], usable[sl], out)
     failed = ~out.ok[rest]
     if failed.any():
         _robust(red, axes, rest[failed], guess[failed], out, max_iter)
@@ -229,6 +234,11 @@ def _fast(red: Any, cells: IntArray, guess: FloatArray, jinv: FloatArray,
     if cells.size == 0:
         return
     sub = red.take(cells)
+    if sub.fast is not None:
+        from vrest.solve import steady_fast  # compiled Broyden + polish, cell by cell
+
+        _keep(out, cells, steady_fast.broyden_polish(sub, guess, jinv))
+        return
     u, r, ok = broyden(sub, guess, jinv)
     if ok.any():
         _keep(out, cells, polish(sub, u, r, live=ok))

@@ -99,13 +99,30 @@ def linearly_stable(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.bo
     # e.g. squid at K_o = 1.274 mM was called unstable with every eigenvalue negative.
     for cells, pattern in _groups(moving, jac):
         sub = jac[cells][:, pattern][:, :, pattern]
-        stable[cells] = np.all(np.linalg.eigvals(sub).real < 0, axis=1)
+        stable[cells] = np.all(eigvals(sub).real < 0, axis=1)
     return stable
+
+
+def eigvals(a: FloatArray, min_share: int = 2000) -> NDArray[np.complex128]:
+    """np.linalg.eigvals of a stack of matrices (..., m, m), large stacks shared among the cores
+    (LAPACK runs without the GIL)."""
+    from vrest.solve import threads
+
+    shares = threads.interleaved(a.shape[0], min_share)
+    if len(shares) == 1:
+        return np.linalg.eigvals(a)
+    out = np.empty(a.shape[:-1], dtype=complex)
+
+    def part(rows: NDArray[np.int_]) -> None:
+        out[rows] = np.linalg.eigvals(a[rows])
+
+    threads.run(part, shares)
+    return out
 
 
 def jacobian_eigenvalues(jac: FloatArray, moving: NDArray[np.bool_]) -> NDArray[np.complex128]:
     """Eigenvalues of the Jacobians over the moving unknowns (NaN where unknown)."""
     eigs = np.full(jac.shape[:2], np.nan, dtype=complex)
     for cells, pattern in _groups(moving, jac):
-        eigs[cells, : int(pattern.sum())] = np.linalg.eigvals(jac[cells][:, pattern][:, :, pattern])
+        eigs[cells, : int(pattern.sum())] = eigvals(jac[cells][:, pattern][:, :, pattern])
     return eigs

@@ -1,0 +1,254 @@
+"""The fast stage of batched steady states, compiled: each cell's Broyden iterations from its
+prediction, then Newton polish with its exact (finite-difference) Jacobian, in one numba call
+per share of the cells (no Python between iterations; small loops instead of BLAS calls).
+
+The algorithm, its constants and its acceptance test are those of ``vrest.solve.steady_newton``
+(:func:`~vrest.solve.steady_newton.broyden` then :func:`~vrest.solve.steady_newton.polish`,
+which stay the reference and the path for models without a compiled form), cell by cell
+instead of array by array: a cell is converged when a Newton step with its exact Jacobian is
+below STEP_TOL. The residual is that of ``vrest.solve.steady_compiled`` (the model's kernels,
+compiled once). ``tests/solve/test_steady_fast.py`` holds the two paths to the same states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from vrest.solve import compiled, packed, steady_compiled, threads
+from vrest.solve.steady_newton import (
+    AMOUNT_MAX,
+    BROYDEN_TOL,
+    CAP,
+    CHORD_RATE,
+    CHORDS,
+    STEP_TOL,
+    V_SCALE,
+    Result,
+)
+
+FloatArray = NDArray[np.float64]
+BROYDEN_ITER, POLISH_ITER = 25, 4  # as broyden(max_iter) and polish(max_iter)
+MIN_SHARE = 2000  # cells per thread at least (fewer: one thread)
+
+
+def _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):  # type: ignore[no-untyped-def]
+    """The residual of one cell at u into r (as steady_newton.residual): fixed slots zero, NaN
+    where the state is infeasible or an amount exceeds AMOUNT_MAX. True when r is finite."""
+    if not steady_compiled._state(u, base, k, z_k, offset, p, m, y):
+        r[:] = np.nan
+        return False
+    compiled.rhs_into(y, 0.0, p, dy, work)
+    for j in range(4):
+        r[j] = 1e-3 * dy[5] if j == k else dy[j] / y[j]
+    if m == 5:
+        i_w = int(p[compiled.P_IW])
+        r[4] = dy[i_w] / y[i_w]
+    finite = True
+    for j in range(m):
+        if fixed[j]:
+            r[j] = 0.0
+        if j < 4 and not y[j] < AMOUNT_MAX:
+            finite = False
+    if not finite:
+        r[:] = np.nan
+    for j in range(m):  # noqa: SIM110 (a loop: compiled, no temporary array)
+        if not np.isfinite(r[j]):
+            return False
+    return True
+
+
+def _invert(a, out):  # type: ignore[no-untyped-def]
+    """out = a^-1 by Gauss-Jordan elimination with partial pivoting (a is m x m, m <= 5);
+    False when a is singular or not finite."""
+    m = a.shape[0]
+    w = np.empty((m, 2 * m))
+    for i in range(m):
+        for j in range(m):
+            w[i, j] = a[i, j]
+            w[i, m + j] = 1.0 if i == j else 0.0
+    for c in range(m):
+        piv = c
+        for i in range(c + 1, m):
+            if abs(w[i, c]) > abs(w[piv, c]):
+                piv = i
+        if not (abs(w[piv, c]) > 0.0) or not np.isfinite(w[piv, c]):
+            return False
+        if piv != c:
+            for j in range(2 * m):
+                w[c, j], w[piv, j] = w[piv, j], w[c, j]
+        d = w[c, c]
+        for j in range(2 * m):
+            w[c, j] /= d
+        for i in range(m):
+            if i != c and w[i, c] != 0.0:
+                f = w[i, c]
+                for j in range(2 * m):
+                    w[i, j] -= f * w[c, j]
+    for i in range(m):
+        for j in range(m):
+            out[i, j] = w[i, m + j]
+            if not np.isfinite(out[i, j]):
+                return False
+    return True
+
+
+def _jacobian(u, r, h, base, k, z_k, offset, p, m, fixed, y, dy, work, jac):  # type: ignore[no-untyped-def]
+    """Forward-difference Jacobian at u (steady_newton.jacobian): identity rows for fixed
+    slots."""
+    up = u.copy()
+    rp = np.empty(m)
+    for j in range(m):
+        up[j] = u[j] + h
+        _residual_one(up, base, k, z_k, offset, p, m, fixed, y, dy, work, rp)
+        up[j] = u[j]
+        for i in range(m):
+            jac[i, j] = (rp[i] - r[i]) / h
+    for i in range(m):
+        if fixed[i]:
+            for j in range(m):
+                jac[i, j] = 1.0 if i == j else 0.0
+
+
+def _neg_matvec(a, x):  # type: ignore[no-untyped-def]
+    """-(a @ x) for a small matrix, by loops (no BLAS call for 5 x 5)."""
+    n = a.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        for j in range(x.shape[0]):
+            out[i] -= a[i, j] * x[j]
+    return out
+
+
+def _broyden_update(h_inv, step, dr):  # type: ignore[no-untyped-def]
+    """Good Broyden update of the inverse Jacobian in place: H += (s - H y) s^T H / (s^T H y)."""
+    m = step.shape[0]
+    hy, sh = np.zeros(m), np.zeros(m)
+    for i in range(m):
+        for j in range(m):
+            hy[i] += h_inv[i, j] * dr[j]
+            sh[j] += step[i] * h_inv[i, j]
+    den = 0.0
+    for i in range(m):
+        den += step[i] * hy[i]
+    if np.isfinite(den) and abs(den) > 1e-300:
+        for i in range(m):
+            for j in range(m):
+                h_inv[i, j] += (step[i] - hy[i]) * sh[j] / den
+
+
+def _scaled(step, hot, m):  # type: ignore[no-untyped-def]
+    """max |step| in scaled units (v / V_SCALE)."""
+    size = 0.0
+    for j in range(m):
+        s = abs(step[j]) / V_SCALE if j < 4 and hot[j] else abs(step[j])
+        size = max(size, s)
+    return size
+
+
+def _broyden(u, h_inv, args, r):  # type: ignore[no-untyped-def]
+    """Good Broyden iterations from u (steady_newton.broyden); True when the scaled step fell
+    below BROYDEN_TOL (u, r then hold that point)."""
+    base, k, z_k, offset, p, m, fixed, hot, y, dy, work = args
+    if not _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):
+        return False
+    r_new = np.empty(m)
+    last = np.inf
+    for _ in range(BROYDEN_ITER):
+        step = _neg_matvec(h_inv, r)
+        size = _scaled(step, hot, m)
+        if size < BROYDEN_TOL:
+            return True
+        if not (size < CAP and size < 2.0 * last):
+            return False
+        if not _residual_one(u + step, base, k, z_k, offset, p, m, fixed, y, dy, work, r_new):
+            return False
+        _broyden_update(h_inv, step, r_new - r)
+        u += step
+        r[:] = r_new
+        last = size
+    return False
+
+
+def _polish(u, r, args, hh, out_u, out_r, out_jac):  # type: ignore[no-untyped-def]
+    """Exact Jacobians and Newton / chord steps (steady_newton.polish): (converged, Jacobians
+    used)."""
+    base, k, z_k, offset, p, m, fixed, hot, y, dy, work = args
+    jac, inv = np.empty((m, m)), np.empty((m, m))
+    for it in range(POLISH_ITER):
+        _jacobian(u, r, hh, base, k, z_k, offset, p, m, fixed, y, dy, work, jac)
+        if not _invert(jac, inv):
+            return False, it + 1
+        last = np.inf
+        for _ in range(CHORDS):
+            step = _neg_matvec(inv, r)
+            size = np.max(np.abs(step))
+            if size < STEP_TOL:
+                out_u[:] = u + step
+                out_r[:] = r
+                out_jac[:, :] = jac
+                return True, it + 1
+            if not _scaled(step, hot, m) < CAP:
+                return False, it + 1
+            if not size < CHORD_RATE * last:
+                break
+            u += step
+            if not _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):
+                return False, it + 1
+            last = size
+    return False, POLISH_ITER
+
+
+def _solve_cells_py(cells, u0, h0, base, k, z_k, offset, params, fixed, hot, m, hh,  # type: ignore[no-untyped-def]
+                    out_u, out_r, out_jac, out_ok, out_iters):
+    """Broyden then polish for rows ``cells`` of the arrays (one share of the batch)."""
+    n_core = base.shape[1]
+    y, dy, work = np.empty(n_core), np.empty(n_core), np.empty(packed.WORK)
+    r = np.empty(m)
+    for c in cells:
+        u = u0[c].copy()
+        args = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c], y, dy, work)
+        if not _broyden(u, h0[c].copy(), args, r):
+            continue
+        for j in range(m):
+            if not np.isfinite(r[j]):
+                r[j] = 0.0
+        ok, iters = _polish(u, r, args, hh, out_u[c], out_r[c], out_jac[c])
+        out_ok[c] = ok
+        out_iters[c] = iters
+
+
+_residual_one = numba.njit(cache=True, error_model="numpy")(_residual_one)
+_invert = numba.njit(cache=True, error_model="numpy")(_invert)
+_jacobian = numba.njit(cache=True, error_model="numpy")(_jacobian)
+_scaled = numba.njit(cache=True, error_model="numpy")(_scaled)
+_neg_matvec = numba.njit(cache=True, error_model="numpy")(_neg_matvec)
+_broyden_update = numba.njit(cache=True, error_model="numpy")(_broyden_update)
+_broyden = numba.njit(cache=True, error_model="numpy")(_broyden)
+_polish = numba.njit(cache=True, error_model="numpy")(_polish)
+_solve_cells = numba.njit(cache=True, error_model="numpy", nogil=True)(_solve_cells_py)
+
+
+def broyden_polish(red: Any, guess: FloatArray, jinv: FloatArray) -> Result:
+    """Broyden from ``guess`` with inverse Jacobians ``jinv``, then polish, for every cell of
+    the reduced system ``red`` (which has a compiled residual): a Result as polish returns
+    (cells that did not converge are not ok, for the robust methods). Cells are shared among
+    threads (the compiled loop releases the GIL)."""
+    b, m = guess.shape
+    fast = red.fast
+    hot = np.zeros((b, max(m, 4)), bool)
+    hot[:, :4] = red.hot
+    out = Result(guess.copy(), np.zeros(b, bool), np.full((b, m), np.nan),
+                 np.full((b, m, m), np.nan), np.zeros(b, int))
+    arrays = (np.ascontiguousarray(guess, dtype=float), np.ascontiguousarray(jinv, dtype=float),
+              fast.base, np.ascontiguousarray(red.k, dtype=np.int64),
+              np.ascontiguousarray(red.z_k, dtype=float),
+              np.ascontiguousarray(red.offset, dtype=float), fast.params,
+              np.ascontiguousarray(red.fixed), hot, m, float(red.H),
+              out.u, out.r, out.jac, out.ok, out.iters)
+    with np.errstate(all="ignore"):
+        threads.run(lambda cells: _solve_cells(cells, *arrays), threads.interleaved(b, MIN_SHARE))
+    return out
