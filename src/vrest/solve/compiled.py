@@ -85,13 +85,15 @@ AVAILABLE = AVAILABLE and lsoda_backend.available()
 def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     """rhs with the C calling convention of CyRK's solver, du = f(t, u), for the packed
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
-    they follow afterwards); writes into du directly."""
+    they follow afterwards); writes into du directly. The WORK entries after the parameters
+    are its scratch (each solve has its own row, which the solver copies): nothing is
+    allocated per call."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
         GATE_ROW * int(head[P_NGATE])
     n = int(head[P_OUT])  # LSODA integrates the state without the out_* columns
-    rhs_into(numba.carray(u, (n,)), t, numba.carray(p, (n_p,)), numba.carray(du, (n,)),
-             np.empty(packed.WORK))
+    row = numba.carray(p, (n_p + packed.WORK,))
+    rhs_into(numba.carray(u, (n,)), t, row[:n_p], numba.carray(du, (n,)), row[n_p:])
 
 
 if AVAILABLE:
@@ -108,6 +110,7 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
     states (T, B, n), which cells succeeded, and each cell's solver message ("" when it
     succeeded). Cells run in parallel threads, one interleaved share of the cells each."""
     params = pack(model, y).reshape(model.batch_size, -1)
+    params = np.concatenate([params, np.zeros((len(params), packed.WORK))], axis=1)  # scratch
     core = model.layout.out.start
     b = y.shape[0]
     out = np.empty((times.size, *y.shape))
