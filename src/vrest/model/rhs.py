@@ -126,6 +126,23 @@ class Model:
         _check_empty_bath(cell, self.c_out0)
         self.y0 = self._initial_state(values)
 
+    def take(self, idx: ArrayLike) -> Model:
+        """The same model for the cells ``idx`` of its batch (their parameters sliced, not
+        resolved again: the batched steady-state solver takes many sub-batches)."""
+        rows = np.asarray(idx, dtype=np.int64)
+        b = self.batch_size
+        sub = object.__new__(Model)
+        for key, value in vars(self).items():
+            per_cell = isinstance(value, np.ndarray) and value.shape[:1] == (b,)
+            setattr(sub, key, value[rows] if per_cell else value)
+        sub.batch_size = int(rows.size)
+        sub._mechs = [(mech, _take_params(p, rows, b)) for mech, p in self._mechs]
+        for key in ("_source", "_water"):
+            entry = getattr(self, key)
+            if entry is not None:
+                setattr(sub, key, (entry[0], _take_params(entry[1], rows, b)))
+        return sub
+
     # -- initial state ------------------------------------------------------------------------
     def _initial_state(self, values: Mapping[str, Any]) -> FloatArray:
         b, lay = self.batch_size, self.layout
@@ -253,6 +270,12 @@ class Model:
         if self._source is not None:
             names.append(self._source[0].name)
         return names
+
+
+def _take_params(params: Mapping[str, Any], rows: NDArray[np.int64], b: int) -> dict[str, Any]:
+    """A mechanism's parameters for some cells: per-cell (B,) arrays sliced, scalars kept."""
+    return {k: v[rows] if isinstance(v, np.ndarray) and v.shape[:1] == (b,) else v
+            for k, v in params.items()}
 
 
 def _vec(value: ArrayLike, b: int) -> FloatArray:

@@ -95,6 +95,14 @@ class CompiledResidual:
         self.core = model.layout.out.start
         self.base = np.ascontiguousarray(base[:, : self.core])
 
+    def take(self, idx: NDArray[np.int_]) -> CompiledResidual:
+        """The same residual for the cells ``idx`` (their rows of parameters and states)."""
+        sub = object.__new__(CompiledResidual)
+        sub.params = np.ascontiguousarray(self.params[idx])
+        sub.core = self.core
+        sub.base = np.ascontiguousarray(self.base[idx])
+        return sub
+
     def __call__(self, u: FloatArray, k: NDArray[np.int_], z_k: FloatArray, offset: FloatArray,
                  m: int) -> tuple[FloatArray, FloatArray]:
         """Residuals (..., B, m) and core states (..., B, n_core) for unknowns (..., B, m)."""

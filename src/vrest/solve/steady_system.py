@@ -72,15 +72,18 @@ class ReducedSystem:
         """The same system for the cells ``idx`` (same starting state, invariants and
         unknowns); with ``batch``, their parameters are replaced by those values."""
         sub = object.__new__(ReducedSystem)
-        if batch is None:
-            batch = {k: np.asarray(v, dtype=float)[idx] for k, v in self.batch.items()}
-        sub.batch = dict(batch)
-        sub.model = Model(self.model.cell, sub.batch or None)
         sub.base, sub.totals = self.base[idx], self.totals[idx]
-        from vrest.solve import steady_compiled
+        if batch is None:  # a subset: the model and its packed parameters sliced
+            sub.batch = {k: np.asarray(v, dtype=float)[idx] for k, v in self.batch.items()}
+            sub.model = self.model.take(idx)
+            sub.fast = self.fast.take(idx) if self.fast is not None else None
+        else:
+            from vrest.solve import steady_compiled
 
-        sub.fast = steady_compiled.CompiledResidual(sub.model, sub.base) \
-            if self.fast is not None else None
+            sub.batch = dict(batch)
+            sub.model = Model(self.model.cell, sub.batch or None)
+            sub.fast = steady_compiled.CompiledResidual(sub.model, sub.base) \
+                if self.fast is not None else None
         sub.offset, sub.m = self.offset[idx], self.m
         sub.rows = np.arange(len(idx))
         sub.k, sub.hot, sub.z_k = self.k[idx], self.hot[idx], self.z_k[idx]
