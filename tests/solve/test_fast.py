@@ -92,13 +92,16 @@ def test_cfunc_called_from_c_equals_rhs() -> None:
 
     model = Model(vrest.load_cell("dusterwald2018"))
     params = fast.pack(model)
+    args = fast.solver_args(model)[0]  # the parameters, then the callback's scratch
+    assert np.array_equal(args[: params.size], params) and args.size == params.size + 13
     core = model.layout.out.start  # LSODA integrates the state without the out_* columns
     y = np.ascontiguousarray(model.y0[0, :core] * 1.05)
     du = np.zeros_like(y)
     proto = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_double, ctypes.c_void_p,
                              ctypes.c_void_p)(fast.rhs_cfunc.address)
-    proto(du.ctypes.data, 0.0, y.ctypes.data, params.ctypes.data)
+    proto(du.ctypes.data, 0.0, y.ctypes.data, args.ctypes.data)
     assert np.array_equal(du, fast.rhs(y, 0.0, params))
+    assert np.array_equal(args[: params.size], params)  # only the scratch was written
 
 
 @pytest.mark.parametrize("cell", _cells()[-4:], ids=lambda c: c.name)

@@ -86,7 +86,7 @@ def test_solver_failure_message_comes_from_the_solver() -> None:
     model = Model(vrest.load_cell("rpl1"))
     core = model.layout.out.start
     out, ok, message = lsoda.solve(fast.rhs_cfunc.address, model.y0[0, :core],
-                                   np.linspace(0.0, 1e4, 11), fast.pack(model), 1e-6, 1e-10,
+                                   np.linspace(0.0, 1e4, 11), fast.solver_args(model)[0], 1e-6, 1e-10,
                                    max_steps=5)
     assert not ok and message and "steps" in message
     assert np.all(np.isfinite(out[0])) and np.isnan(out[-1]).all()

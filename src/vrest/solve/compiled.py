@@ -86,7 +86,8 @@ def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     """rhs with the C calling convention of CyRK's solver, du = f(t, u), for the packed
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
     they follow afterwards); writes into du directly. The WORK entries after the parameters
-    are its scratch (each solve has its own row, which the solver copies): nothing is
+    are its scratch (each solve has its own row, which the solver copies; ``solver_args``
+    builds the rows): nothing is
     allocated per call."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
@@ -103,14 +104,22 @@ if AVAILABLE:
     rhs_cfunc = numba.cfunc(_SIG, cache=True, error_model="numpy")(_rhs_c)
 
 
+def solver_args(model: Model, y: FloatArray | None = None) -> FloatArray:
+    """The rows (B, L + WORK) to hand the solver as ``rhs_cfunc``'s parameters: each cell's
+    packed parameters and WORK entries of scratch, which the callback writes into (the
+    solver copies each row for its solve). Any other buffer given to ``rhs_cfunc`` must be
+    as long: it is written past its parameters."""
+    params = pack(model, y).reshape(model.batch_size, -1)
+    return np.concatenate([params, np.zeros((len(params), packed.WORK))], axis=1)
+
+
 def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
                   atol: float, max_steps: int = 500_000) -> tuple[
                       FloatArray, NDArray[np.bool_], list[str]]:
     """Integrate every cell of ``model`` from states ``y`` (B, n) over ``times``:
     states (T, B, n), which cells succeeded, and each cell's solver message ("" when it
     succeeded). Cells run in parallel threads, one interleaved share of the cells each."""
-    params = pack(model, y).reshape(model.batch_size, -1)
-    params = np.concatenate([params, np.zeros((len(params), packed.WORK))], axis=1)  # scratch
+    params = solver_args(model, y)
     core = model.layout.out.start
     b = y.shape[0]
     out = np.empty((times.size, *y.shape))
