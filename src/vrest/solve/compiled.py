@@ -87,8 +87,7 @@ def _rhs_c(du, t, u, p):  # type: ignore[no-untyped-def]
     parameters p, over the state without its out_* columns (ion + out_ion is conserved, so
     they follow afterwards); writes into du directly. The WORK entries after the parameters
     are its scratch (each solve has its own row, which the solver copies; ``solver_args``
-    builds the rows): nothing is
-    allocated per call."""
+    builds the rows): nothing is allocated per call."""
     head = numba.carray(p, (P_ROWS,))
     n_p = P_ROWS + LEAK_ROW * int(head[P_NLEAK]) + TRANS_ROW * int(head[P_NTRANS]) + \
         GATE_ROW * int(head[P_NGATE])
