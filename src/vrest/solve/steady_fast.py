@@ -61,11 +61,10 @@ def _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):  # type
     return True
 
 
-def _invert(a, out):  # type: ignore[no-untyped-def]
-    """out = a^-1 by Gauss-Jordan elimination with partial pivoting (a is m x m, m <= 5);
-    False when a is singular or not finite."""
+def _invert(a, out, w):  # type: ignore[no-untyped-def]
+    """out = a^-1 by Gauss-Jordan elimination with partial pivoting (a is m x m, m <= 5; w is
+    m x 2m scratch); False when a is singular or not finite."""
     m = a.shape[0]
-    w = np.empty((m, 2 * m))
     for i in range(m):
         for j in range(m):
             w[i, j] = a[i, j]
@@ -96,11 +95,12 @@ def _invert(a, out):  # type: ignore[no-untyped-def]
     return True
 
 
-def _jacobian(u, r, h, base, k, z_k, offset, p, m, fixed, y, dy, work, jac):  # type: ignore[no-untyped-def]
+def _jacobian(u, r, h, cell, s, jac):  # type: ignore[no-untyped-def]
     """Forward-difference Jacobian at u (steady_newton.jacobian): identity rows for fixed
     slots."""
-    up = u.copy()
-    rp = np.empty(m)
+    base, k, z_k, offset, p, m, fixed, hot = cell
+    y, dy, work, up, rp = s[0], s[1], s[2], s[3], s[4]
+    up[:] = u
     for j in range(m):
         up[j] = u[j] + h
         _residual_one(up, base, k, z_k, offset, p, m, fixed, y, dy, work, rp)
@@ -113,20 +113,20 @@ def _jacobian(u, r, h, base, k, z_k, offset, p, m, fixed, y, dy, work, jac):  # 
                 jac[i, j] = 1.0 if i == j else 0.0
 
 
-def _neg_matvec(a, x):  # type: ignore[no-untyped-def]
-    """-(a @ x) for a small matrix, by loops (no BLAS call for 5 x 5)."""
-    n = a.shape[0]
-    out = np.zeros(n)
-    for i in range(n):
+def _neg_matvec(a, x, out):  # type: ignore[no-untyped-def]
+    """out = -(a @ x) for a small matrix, by loops (no BLAS call for 5 x 5)."""
+    for i in range(a.shape[0]):
+        acc = 0.0
         for j in range(x.shape[0]):
-            out[i] -= a[i, j] * x[j]
-    return out
+            acc -= a[i, j] * x[j]
+        out[i] = acc
 
 
-def _broyden_update(h_inv, step, dr):  # type: ignore[no-untyped-def]
+def _broyden_update(h_inv, step, dr, hy, sh):  # type: ignore[no-untyped-def]
     """Good Broyden update of the inverse Jacobian in place: H += (s - H y) s^T H / (s^T H y)."""
     m = step.shape[0]
-    hy, sh = np.zeros(m), np.zeros(m)
+    hy[:] = 0.0
+    sh[:] = 0.0
     for i in range(m):
         for j in range(m):
             hy[i] += h_inv[i, j] * dr[j]
@@ -144,50 +144,58 @@ def _scaled(step, hot, m):  # type: ignore[no-untyped-def]
     """max |step| in scaled units (v / V_SCALE)."""
     size = 0.0
     for j in range(m):
-        s = abs(step[j]) / V_SCALE if j < 4 and hot[j] else abs(step[j])
-        size = max(size, s)
+        x = abs(step[j]) / V_SCALE if j < 4 and hot[j] else abs(step[j])
+        size = max(size, x)
     return size
 
 
-def _broyden(u, h_inv, args, r):  # type: ignore[no-untyped-def]
+def _broyden(u, h_inv, cell, s, r):  # type: ignore[no-untyped-def]
     """Good Broyden iterations from u (steady_newton.broyden); True when the scaled step fell
     below BROYDEN_TOL (u, r then hold that point)."""
-    base, k, z_k, offset, p, m, fixed, hot, y, dy, work = args
+    base, k, z_k, offset, p, m, fixed, hot = cell
+    y, dy, work, trial, r_new, step, dr, hy, sh = s[0], s[1], s[2], s[3], s[4], s[5], s[6], \
+        s[7], s[8]
     if not _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):
         return False
-    r_new = np.empty(m)
     last = np.inf
     for _ in range(BROYDEN_ITER):
-        step = _neg_matvec(h_inv, r)
+        _neg_matvec(h_inv, r, step)
         size = _scaled(step, hot, m)
         if size < BROYDEN_TOL:
             return True
         if not (size < CAP and size < 2.0 * last):
             return False
-        if not _residual_one(u + step, base, k, z_k, offset, p, m, fixed, y, dy, work, r_new):
+        for j in range(m):
+            trial[j] = u[j] + step[j]
+        if not _residual_one(trial, base, k, z_k, offset, p, m, fixed, y, dy, work, r_new):
             return False
-        _broyden_update(h_inv, step, r_new - r)
-        u += step
+        for j in range(m):
+            dr[j] = r_new[j] - r[j]
+        _broyden_update(h_inv, step, dr, hy, sh)
+        u[:] = trial
         r[:] = r_new
         last = size
     return False
 
 
-def _polish(u, r, args, hh, out_u, out_r, out_jac):  # type: ignore[no-untyped-def]
+def _polish(u, r, cell, s, hh, out_u, out_r, out_jac):  # type: ignore[no-untyped-def]
     """Exact Jacobians and Newton / chord steps (steady_newton.polish): (converged, Jacobians
     used)."""
-    base, k, z_k, offset, p, m, fixed, hot, y, dy, work = args
-    jac, inv = np.empty((m, m)), np.empty((m, m))
+    base, k, z_k, offset, p, m, fixed, hot = cell
+    y, dy, work, step, jac, inv, gj = s[0], s[1], s[2], s[5], s[9], s[10], s[11]
     for it in range(POLISH_ITER):
-        _jacobian(u, r, hh, base, k, z_k, offset, p, m, fixed, y, dy, work, jac)
-        if not _invert(jac, inv):
+        _jacobian(u, r, hh, cell, (y, dy, work, s[3], s[4]), jac)
+        if not _invert(jac, inv, gj):
             return False, it + 1
         last = np.inf
         for _ in range(CHORDS):
-            step = _neg_matvec(inv, r)
-            size = np.max(np.abs(step))
+            _neg_matvec(inv, r, step)
+            size = 0.0
+            for j in range(m):
+                size = max(size, abs(step[j]))
             if size < STEP_TOL:
-                out_u[:] = u + step
+                for j in range(m):
+                    out_u[j] = u[j] + step[j]
                 out_r[:] = r
                 out_jac[:, :] = jac
                 return True, it + 1
@@ -195,7 +203,8 @@ def _polish(u, r, args, hh, out_u, out_r, out_jac):  # type: ignore[no-untyped-d
                 return False, it + 1
             if not size < CHORD_RATE * last:
                 break
-            u += step
+            for j in range(m):
+                u[j] += step[j]
             if not _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):
                 return False, it + 1
             last = size
@@ -204,19 +213,20 @@ def _polish(u, r, args, hh, out_u, out_r, out_jac):  # type: ignore[no-untyped-d
 
 def _solve_cells_py(cells, u0, h0, base, k, z_k, offset, params, fixed, hot, m, hh,  # type: ignore[no-untyped-def]
                     out_u, out_r, out_jac, out_ok, out_iters):
-    """Broyden then polish for rows ``cells`` of the arrays (one share of the batch)."""
+    """Broyden then polish for rows ``cells`` of the arrays (one share of the batch); the
+    scratch arrays are made once per share."""
     n_core = base.shape[1]
-    y, dy, work = np.empty(n_core), np.empty(n_core), np.empty(packed.WORK)
-    r = np.empty(m)
+    s = (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
+         np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
+         np.empty((m, m)), np.empty((m, 2 * m)))
+    u, h, r = np.empty(m), np.empty((m, m)), np.empty(m)
     for c in cells:
-        u = u0[c].copy()
-        args = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c], y, dy, work)
-        if not _broyden(u, h0[c].copy(), args, r):
+        u[:] = u0[c]
+        h[:, :] = h0[c]
+        cell = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c])
+        if not _broyden(u, h, cell, s, r):
             continue
-        for j in range(m):
-            if not np.isfinite(r[j]):
-                r[j] = 0.0
-        ok, iters = _polish(u, r, args, hh, out_u[c], out_r[c], out_jac[c])
+        ok, iters = _polish(u, r, cell, s, hh, out_u[c], out_r[c], out_jac[c])
         out_ok[c] = ok
         out_iters[c] = iters
 
