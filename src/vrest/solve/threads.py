@@ -28,6 +28,11 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=cores(), thread_name_prefix="vrest")
 
 
+# A forked child (multiprocessing's "fork", Dask's workers) inherits the pool without its
+# threads: it makes its own on first use instead of waiting on threads that are not there.
+os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
 def run(fn: Callable[[T], Any], shares: Sequence[T]) -> list[Any]:
     """``fn`` of each share, on the pool (in this thread when there is one share)."""
     if len(shares) == 1:
