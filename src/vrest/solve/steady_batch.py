@@ -259,17 +259,26 @@ def _robust(red: Any, axes: Axes, cells: IntArray, start: FloatArray, out: Resul
     if cells.size == 0:
         return
     sub = red.take(cells)
-    _keep(out, cells, newton(sub, start, max_iter))
+    _keep(out, cells, _newton(sub, start, max_iter))
     failed = ~out.ok[cells]
     if failed.any():  # once more from a resting-like start: V_RETRY, the charge balanced
         retry = sane_start(sub, start, (V_RETRY, V_RETRY))
         again = failed & np.any(retry != start, axis=1)
         if again.any():
-            _keep(out, cells[again], newton(sub.take(np.flatnonzero(again)), retry[again],
-                                            max_iter))
+            _keep(out, cells[again], _newton(sub.take(np.flatnonzero(again)), retry[again],
+                                             max_iter))
     failed = cells[~out.ok[cells]]
     if failed.size:
         continuation(red, axes, failed, out, max_iter)
+
+
+def _newton(red: Any, u: FloatArray, max_iter: int) -> Result:
+    """Damped Newton: compiled cell by cell when the residual is (vrest.solve.steady_fast)."""
+    if red.fast is not None:
+        from vrest.solve import steady_fast
+
+        return steady_fast.newton(red, u, max_iter)
+    return newton(red, u, max_iter)
 
 
 def continuation(red: Any, axes: Axes, cells: IntArray, out: Result, max_iter: int,
@@ -290,7 +299,7 @@ def continuation(red: Any, axes: Axes, cells: IntArray, out: Result, max_iter: i
         i = np.flatnonzero(live)
         trial = np.minimum(1.0, lam[i] + dlam[i])
         sub = red.take(cells[i], batch=axes.between(red.batch, src[i], cells[i], trial))
-        res = newton(sub, u[i], max_iter=min(max_iter, 20))
+        res = _newton(sub, u[i], max_iter=min(max_iter, 20))
         good = res.ok
         lam[i[good]], u[i[good]] = trial[good], res.u[good]
         dlam[i] = np.where(good, np.minimum(2 * dlam[i], 1.0), 0.5 * dlam[i])

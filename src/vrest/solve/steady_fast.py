@@ -25,6 +25,7 @@ from vrest.solve.steady_newton import (
     CAP,
     CHORD_RATE,
     CHORDS,
+    HALVINGS,
     STEP_TOL,
     V_SCALE,
     Result,
@@ -231,6 +232,59 @@ def _solve_cells_py(cells, u0, h0, base, k, z_k, offset, params, fixed, hot, m, 
         out_iters[c] = iters
 
 
+def _damped_step(u, r, step, cell, s):  # type: ignore[no-untyped-def]
+    """u, r after the Newton step capped at CAP (scaled) and halved until the state is
+    feasible (steady_newton._damped_step); False when it never was."""
+    base, k, z_k, offset, p, m, fixed, hot = cell
+    y, dy, work, trial, r_new = s[0], s[1], s[2], s[3], s[4]
+    lam = min(1.0, CAP / max(_scaled(step, hot, m), 1e-300))
+    for _ in range(HALVINGS + 1):
+        for j in range(m):
+            trial[j] = u[j] + lam * step[j]
+        if _residual_one(trial, base, k, z_k, offset, p, m, fixed, y, dy, work, r_new):
+            u[:] = trial
+            r[:] = r_new
+            return True
+        lam *= 0.5
+    return False
+
+
+def _newton_cells_py(u0, base, k, z_k, offset, params, fixed, hot, m, hh, max_iter,  # type: ignore[no-untyped-def]
+                     out_u, out_r, out_jac, out_ok, out_iters):
+    """Damped Newton from u0 for every cell (steady_newton.newton, cell by cell)."""
+    n_core = base.shape[1]
+    s = (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
+         np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
+         np.empty((m, m)), np.empty((m, 2 * m)))
+    u, r, step, jac, inv = np.empty(m), np.empty(m), s[5], s[9], s[10]
+    for c in range(u0.shape[0]):
+        cell = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c])
+        u[:] = u0[c]
+        live = _residual_one(u, base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c],
+                             s[0], s[1], s[2], r)
+        it = 0
+        while live and it < max_iter:
+            it += 1
+            _jacobian(u, r, hh, cell, (s[0], s[1], s[2], s[3], s[4]), jac)
+            if not _invert(jac, inv, s[11]):
+                break
+            _neg_matvec(inv, r, step)
+            size = 0.0
+            for j in range(m):
+                size = max(size, abs(step[j]))
+            if not np.isfinite(size):
+                break
+            if size < STEP_TOL:
+                for j in range(m):
+                    out_u[c, j] = u[j] + step[j]
+                out_r[c] = r
+                out_jac[c] = jac
+                out_ok[c] = True
+                break
+            live = _damped_step(u, r, step, cell, s)
+        out_iters[c] = it
+
+
 _residual_one = numba.njit(cache=True, error_model="numpy")(_residual_one)
 _invert = numba.njit(cache=True, error_model="numpy")(_invert)
 _jacobian = numba.njit(cache=True, error_model="numpy")(_jacobian)
@@ -240,6 +294,32 @@ _broyden_update = numba.njit(cache=True, error_model="numpy")(_broyden_update)
 _broyden = numba.njit(cache=True, error_model="numpy")(_broyden)
 _polish = numba.njit(cache=True, error_model="numpy")(_polish)
 _solve_cells = numba.njit(cache=True, error_model="numpy", nogil=True)(_solve_cells_py)
+_damped_step = numba.njit(cache=True, error_model="numpy")(_damped_step)
+_newton_cells = numba.njit(cache=True, error_model="numpy")(_newton_cells_py)
+
+
+def _cells(red: Any) -> tuple[Any, ...]:
+    """The per-cell arrays of ``red`` the kernels take (base, k, z_k, offset, params, fixed,
+    hot)."""
+    b = len(red.k)
+    hot = np.zeros((b, max(red.m, 4)), bool)
+    hot[:, :4] = red.hot
+    return (red.fast.base, np.ascontiguousarray(red.k, dtype=np.int64),
+            np.ascontiguousarray(red.z_k, dtype=float),
+            np.ascontiguousarray(red.offset, dtype=float), red.fast.params,
+            np.ascontiguousarray(red.fixed), hot)
+
+
+def newton(red: Any, u: FloatArray, max_iter: int = 60) -> Result:
+    """Damped Newton from ``u`` for every cell of ``red`` (with a compiled residual), cell by
+    cell in compiled code: steady_newton.newton's method and result."""
+    b, m = u.shape
+    out = Result(u.copy(), np.zeros(b, bool), np.full((b, m), np.nan),
+                 np.full((b, m, m), np.nan), np.zeros(b, int))
+    with np.errstate(all="ignore"):
+        _newton_cells(np.ascontiguousarray(u, dtype=float), *_cells(red), m, float(red.H),
+                      int(max_iter), out.u, out.r, out.jac, out.ok, out.iters)
+    return out
 
 
 def broyden_polish(red: Any, guess: FloatArray, jinv: FloatArray) -> Result:
@@ -248,17 +328,10 @@ def broyden_polish(red: Any, guess: FloatArray, jinv: FloatArray) -> Result:
     (cells that did not converge are not ok, for the robust methods). Cells are shared among
     threads (the compiled loop releases the GIL)."""
     b, m = guess.shape
-    fast = red.fast
-    hot = np.zeros((b, max(m, 4)), bool)
-    hot[:, :4] = red.hot
     out = Result(guess.copy(), np.zeros(b, bool), np.full((b, m), np.nan),
                  np.full((b, m, m), np.nan), np.zeros(b, int))
     arrays = (np.ascontiguousarray(guess, dtype=float), np.ascontiguousarray(jinv, dtype=float),
-              fast.base, np.ascontiguousarray(red.k, dtype=np.int64),
-              np.ascontiguousarray(red.z_k, dtype=float),
-              np.ascontiguousarray(red.offset, dtype=float), fast.params,
-              np.ascontiguousarray(red.fixed), hot, m, float(red.H),
-              out.u, out.r, out.jac, out.ok, out.iters)
+              *_cells(red), m, float(red.H), out.u, out.r, out.jac, out.ok, out.iters)
     with np.errstate(all="ignore"):
         threads.run(lambda cells: _solve_cells(cells, *arrays), threads.interleaved(b, MIN_SHARE))
     return out
