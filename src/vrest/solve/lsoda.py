@@ -41,7 +41,7 @@ _GETTERS = {  # C++ symbol -> (restype, argtypes)
     "num_dy": ("_Z19cysolver_get_num_dyPv", ctypes.c_size_t),
     "status": ("_Z19cysolver_get_statusPv", ctypes.c_int),
     "steps": ("_Z24cysolver_get_steps_takenPv", ctypes.c_size_t),
-    "y_ptr": ("_Z18cysolver_get_y_ptrPv", ctypes.POINTER(ctypes.c_double)),
+    "y_ptr": ("_Z18cysolver_get_y_ptrPv", ctypes.c_size_t),  # an address
 }
 _FREE = "_Z13cysolver_freePv"
 _MESSAGE = "_Z27cysolver_get_message_bufferPvPcm"
@@ -64,6 +64,10 @@ class _Api:
             ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,  # rtols, atols
             ctypes.c_double, ctypes.c_double, ctypes.c_bool,  # max step, first step, retain
         ]
+        # the same entry point without argtypes, called with ready-made ctypes values: a
+        # batch converts its constant arguments once, not once per cell (~3 us a call)
+        self.solve_raw = lib[_SOLVE]
+        self.solve_raw.restype = ctypes.c_void_p
         for key, (symbol, restype) in _GETTERS.items():
             fn = getattr(lib, symbol)
             fn.restype, fn.argtypes = restype, [ctypes.c_void_p]
@@ -154,13 +158,10 @@ def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray
     ok = np.zeros(y.shape[0], bool)
     messages = [""] * y.shape[0]
     rt, at = np.array([float(rtol)]), np.array([float(atol)])
-    fixed = (LSODA_METHOD, n_t, 0)
-    tail = (int(max_steps), MAX_RAM_MB, False, t.ctypes.data, n_t, None, None, 0,
-            rt.ctypes.data, 1, at.ctypes.data, 1, np.inf, 0.0, False)
-    row_bytes = p.shape[1] * p.itemsize
+    call = _arguments(address, t, n_y, p.shape[1] * p.itemsize, int(max_steps), rt, at)
     for b in cells if cells is not None else range(y.shape[0]):
-        ptr = api.solve(address, t[0], t[-1], y[b].ctypes.data, n_y, *fixed,
-                        p[b].ctypes.data, row_bytes, *tail)
+        call[3], call[8] = ctypes.c_void_p(y[b].ctypes.data), ctypes.c_void_p(p[b].ctypes.data)
+        ptr = api.solve_raw(*call)
         if not ptr:
             out[:, b] = np.nan
             ok[b], messages[b] = False, "the solver could not start"
@@ -172,19 +173,33 @@ def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray
     return out, ok, messages
 
 
+def _arguments(address: int, t: FloatArray, n_y: int, row_bytes: int, max_steps: int,
+               rt: FloatArray, at: FloatArray) -> list[object]:
+    """The entry point's arguments as ctypes values (the argtypes of ``_Api.solve``); slots 3
+    (y0) and 8 (the parameter row) are filled per cell. ``t``, ``rt``, ``at`` must outlive
+    the calls."""
+    size, dbl, ptr = ctypes.c_size_t, ctypes.c_double, ctypes.c_void_p
+    return [ptr(address), dbl(t[0]), dbl(t[-1]), None, size(n_y), ctypes.c_int(LSODA_METHOD),
+            size(t.size), size(0), None, size(row_bytes), size(max_steps), size(MAX_RAM_MB),
+            ctypes.c_bool(False), ptr(t.ctypes.data), size(t.size), None, None, size(0),
+            ptr(rt.ctypes.data), size(1), ptr(at.ctypes.data), size(1), dbl(np.inf), dbl(0.0),
+            ctypes.c_bool(False)]
+
+
 def _read(api: _Api, ptr: int, dest: FloatArray) -> tuple[bool, str]:
     """Copy a finished solve's output into ``dest`` (T, n) (rows not reached become NaN);
     whether it succeeded, and its message. The caller frees the result."""
     n_t, n_y = dest.shape
-    size, width = int(api.size(ptr)), int(api.num_dy(ptr))
-    if size and width >= n_y:
-        flat = np.ctypeslib.as_array(api.y_ptr(ptr), shape=(size * width,))
-        rows = min(size, n_t)
-        dest[:rows] = flat.reshape(size, width)[:rows, :n_y]
-        dest[rows:] = np.nan
+    size, width = api.size(ptr), api.num_dy(ptr)
+    rows = min(size, n_t)
+    if rows and width >= n_y:
+        data = (ctypes.c_double * (rows * width)).from_address(api.y_ptr(ptr))
+        dest[:rows] = np.frombuffer(data).reshape(rows, width)[:, :n_y]
+        if rows < n_t:
+            dest[rows:] = np.nan
     else:
         dest[:] = np.nan
-    if bool(api.success(ptr)) and size == n_t and bool(np.all(np.isfinite(dest))):
+    if api.success(ptr) and size == n_t and np.isfinite(dest).all():
         return True, ""
     buf = ctypes.create_string_buffer(512)
     api.message(ptr, buf, len(buf))
