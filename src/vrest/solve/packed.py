@@ -134,6 +134,15 @@ def _rows(model: Model) -> list[Any]:
             float(len(gate) // GATE_ROW), *leak, *trans, *gate]
 
 
+def compilable(model: Model) -> bool:
+    """Whether every mechanism of ``model`` has a packed (compiled) form."""
+    try:
+        _rows(model)
+    except ValueError:
+        return False
+    return True
+
+
 def pack(model: Model, y: FloatArray | None = None) -> FloatArray:
     """The packed parameter vectors of a Model: (L,) for one cell, (B, L) for a batch. ``y``
     (B, n), default the model's starting state, gives each ion's conserved total."""

@@ -233,12 +233,12 @@ def _fast(red: Any, cells: IntArray, guess: FloatArray, jinv: FloatArray,
     cells, guess, jinv = cells[usable], guess[usable], jinv[usable]
     if cells.size == 0:
         return
-    sub = red.take(cells)
-    if sub.fast is not None:
+    if red.fast is not None:
         from vrest.solve import steady_fast  # compiled Broyden + polish, cell by cell
 
-        _keep(out, cells, steady_fast.broyden_polish(sub, guess, jinv))
+        _keep(out, cells, steady_fast.broyden_polish(red, guess, jinv, rows=cells))
         return
+    sub = red.take(cells)
     u, r, ok = broyden(sub, guess, jinv)
     if ok.any():
         _keep(out, cells, polish(sub, u, r, live=ok))

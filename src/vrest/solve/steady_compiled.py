@@ -78,13 +78,7 @@ if AVAILABLE:
 def supports(model: Any) -> bool:
     """Whether the compiled residual can evaluate ``model`` (every mechanism has a compiled
     form)."""
-    if not AVAILABLE:
-        return False
-    try:
-        compiled.pack(model)
-    except ValueError:
-        return False
-    return True
+    return bool(AVAILABLE) and compiled.packed.compilable(model)
 
 
 class CompiledResidual:

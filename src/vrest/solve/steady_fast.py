@@ -212,10 +212,11 @@ def _polish(u, r, cell, s, hh, out_u, out_r, out_jac):  # type: ignore[no-untype
     return False, POLISH_ITER
 
 
-def _solve_cells_py(cells, u0, h0, base, k, z_k, offset, params, fixed, hot, m, hh,  # type: ignore[no-untyped-def]
+def _solve_cells_py(cells, rows, u0, h0, base, k, z_k, offset, params, fixed, hot, m, hh,  # type: ignore[no-untyped-def]
                     out_u, out_r, out_jac, out_ok, out_iters):
-    """Broyden then polish for rows ``cells`` of the arrays (one share of the batch); the
-    scratch arrays are made once per share."""
+    """Broyden then polish for entries ``cells`` of u0, h0 and the outputs (one share of the
+    batch), whose cells are rows ``rows[c]`` of the system's arrays; the scratch arrays are
+    made once per share."""
     n_core = base.shape[1]
     s = (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
          np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
@@ -224,7 +225,8 @@ def _solve_cells_py(cells, u0, h0, base, k, z_k, offset, params, fixed, hot, m, 
     for c in cells:
         u[:] = u0[c]
         h[:, :] = h0[c]
-        cell = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c])
+        i = rows[c]
+        cell = (base[i], k[i], z_k[i], offset[i], params[i], m, fixed[i], hot[i])
         if not _broyden(u, h, cell, s, r):
             continue
         ok, iters = _polish(u, r, cell, s, hh, out_u[c], out_r[c], out_jac[c])
@@ -322,16 +324,20 @@ def newton(red: Any, u: FloatArray, max_iter: int = 60) -> Result:
     return out
 
 
-def broyden_polish(red: Any, guess: FloatArray, jinv: FloatArray) -> Result:
-    """Broyden from ``guess`` with inverse Jacobians ``jinv``, then polish, for every cell of
-    the reduced system ``red`` (which has a compiled residual): a Result as polish returns
-    (cells that did not converge are not ok, for the robust methods). Cells are shared among
-    threads (the compiled loop releases the GIL)."""
+def broyden_polish(red: Any, guess: FloatArray, jinv: FloatArray,
+                   rows: NDArray[np.int_] | None = None) -> Result:
+    """Broyden from ``guess`` with inverse Jacobians ``jinv``, then polish, for the cells
+    ``rows`` (default all) of the reduced system ``red`` (which has a compiled residual): a
+    Result over those cells as polish returns (cells that did not converge are not ok, for the
+    robust methods). No sub-system is built; cells are shared among threads (the compiled loop
+    releases the GIL)."""
     b, m = guess.shape
+    rows = np.arange(b) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
     out = Result(guess.copy(), np.zeros(b, bool), np.full((b, m), np.nan),
                  np.full((b, m, m), np.nan), np.zeros(b, int))
-    arrays = (np.ascontiguousarray(guess, dtype=float), np.ascontiguousarray(jinv, dtype=float),
-              *_cells(red), m, float(red.H), out.u, out.r, out.jac, out.ok, out.iters)
+    arrays = (rows, np.ascontiguousarray(guess, dtype=float),
+              np.ascontiguousarray(jinv, dtype=float), *_cells(red), m, float(red.H), out.u,
+              out.r, out.jac, out.ok, out.iters)
     with np.errstate(all="ignore"):
         threads.run(lambda cells: _solve_cells(cells, *arrays), threads.interleaved(b, MIN_SHARE))
     return out
