@@ -70,12 +70,15 @@ def _compile() -> tuple[Any, dict[str, Any]]:
         names[name] = numba.njit(inline="always")(_clone(getattr(packed, name), names))
     names["rhs_into"] = numba.njit(cache=True, error_model="numpy")(
         _clone(packed.rhs_into, names))
+    # the same, inlined where it is called (no reference counting of its arrays per call)
+    names["rhs_into_inline"] = numba.njit(inline="always", error_model="numpy")(
+        _clone(packed.rhs_into, names))
     return numba.njit(cache=True, error_model="numpy")(_clone(packed.rhs, names)), names
 
 
 if AVAILABLE:
     rhs, _NAMES = _compile()
-    rhs_into = _NAMES["rhs_into"]
+    rhs_into, rhs_into_inline = _NAMES["rhs_into"], _NAMES["rhs_into_inline"]
     _bern = _NAMES["_bern"]
 
 

@@ -42,7 +42,7 @@ def _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):  # type
     if not steady_compiled._state(u, base, k, z_k, offset, p, m, y):
         r[:] = np.nan
         return False
-    compiled.rhs_into(y, 0.0, p, dy, work)
+    compiled.rhs_into_inline(y, 0.0, p, dy, work)
     for j in range(4):
         r[j] = 1e-3 * dy[5] if j == k else dy[j] / y[j]
     if m == 5:
@@ -287,7 +287,7 @@ def _newton_cells_py(u0, base, k, z_k, offset, params, fixed, hot, m, hh, max_it
         out_iters[c] = it
 
 
-_residual_one = numba.njit(cache=True, error_model="numpy")(_residual_one)
+_residual_one = numba.njit(inline="always", error_model="numpy")(_residual_one)  # one call less per evaluation
 _invert = numba.njit(cache=True, error_model="numpy")(_invert)
 _jacobian = numba.njit(cache=True, error_model="numpy")(_jacobian)
 _scaled = numba.njit(cache=True, error_model="numpy")(_scaled)
