@@ -193,6 +193,8 @@ def _structural_reasons(cell: Cell, model: Model) -> list[str]:
 def _absent_from_bath(model: Model, reasons: list[str]) -> None:
     """Cells whose (infinite) bath lacks an ion that moves: it only leaves, so its amount inside
     falls toward 0 and there is no steady state with any of it inside (in place)."""
+    if not (model.c_out0 == 0).any():
+        return
     with np.errstate(all="ignore"):
         moving = model.rhs(0.0, model.y0)[:, :4] != 0
     for i, j in zip(*np.nonzero((model.c_out0 == 0) & moving), strict=True):
