@@ -12,7 +12,8 @@ that the right-hand sides agree with ``Model.rhs`` for every preset.
 The right-hand side is a numba ``cfunc`` whose address the solver calls directly, so no Python runs
 during a solve; a batch is solved cell by cell on a few threads (the C call releases the GIL).
 Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
-seconds once per installation. Importing this module imports numba (about 0.3 s) and loads the
+seconds once per installation (this module ~4 s; the steady-state kernels of
+``vrest.solve.steady_fast`` ~12 s more, on their first use). Importing this module imports numba (about 0.3 s) and loads the
 cached code; ``vrest`` imports it only when a solve needs it.
 """
 
@@ -70,15 +71,12 @@ def _compile() -> tuple[Any, dict[str, Any]]:
         names[name] = numba.njit(inline="always")(_clone(getattr(packed, name), names))
     names["rhs_into"] = numba.njit(cache=True, error_model="numpy")(
         _clone(packed.rhs_into, names))
-    # the same, inlined where it is called (no reference counting of its arrays per call)
-    names["rhs_into_inline"] = numba.njit(inline="always", error_model="numpy")(
-        _clone(packed.rhs_into, names))
     return numba.njit(cache=True, error_model="numpy")(_clone(packed.rhs, names)), names
 
 
 if AVAILABLE:
     rhs, _NAMES = _compile()
-    rhs_into, rhs_into_inline = _NAMES["rhs_into"], _NAMES["rhs_into_inline"]
+    rhs_into = _NAMES["rhs_into"]
     _bern = _NAMES["_bern"]
 
 

@@ -1,5 +1,6 @@
 """The steady-state solver's residual, compiled: the reduced system of
-``vrest.solve.steady_system`` evaluated for a whole batch in one numba call (one thread; no allocation per cell).
+``vrest.solve.steady_system`` evaluated for a whole batch in one numba call (one thread; no
+allocation per cell).
 
 The physics is the compiled right-hand side of ``vrest.solve.compiled`` (the model's kernels,
 written once); what is here is only the map from the reduced unknowns (log amounts, with v in
@@ -60,7 +61,7 @@ def _residuals_py(u, base, k, z_k, offset, params, m, r, y, dys, work):  # type:
                 r[i, j] = np.nan
             continue
         dy = dys[i]
-        compiled.rhs_into_inline(y[i], 0.0, p, dy, work[i])
+        compiled.rhs_into(y[i], 0.0, p, dy, work[i])
         for j in range(4):
             r[i, j] = 1e-3 * dy[5] if j == k[b] else dy[j] / y[i, j]
         if m == 5:
@@ -71,7 +72,7 @@ def _residuals_py(u, base, k, z_k, offset, params, m, r, y, dys, work):  # type:
 if AVAILABLE:
     import numba
 
-    _state = numba.njit(inline="always", error_model="numpy")(_state_py)
+    _state = numba.njit(inline="always", error_model="numpy")(_state_py)  # small: inlined
     _residuals = numba.njit(cache=True, error_model="numpy")(_residuals_py)
 
 

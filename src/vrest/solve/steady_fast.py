@@ -42,7 +42,7 @@ def _residual_one(u, base, k, z_k, offset, p, m, fixed, y, dy, work, r):  # type
     if not steady_compiled._state(u, base, k, z_k, offset, p, m, y):
         r[:] = np.nan
         return False
-    compiled.rhs_into_inline(y, 0.0, p, dy, work)
+    compiled.rhs_into(y, 0.0, p, dy, work)
     for j in range(4):
         r[j] = 1e-3 * dy[5] if j == k else dy[j] / y[j]
     if m == 5:
@@ -287,16 +287,19 @@ def _newton_cells_py(u0, base, k, z_k, offset, params, fixed, hot, m, hh, max_it
         out_iters[c] = it
 
 
-_residual_one = numba.njit(inline="always", error_model="numpy")(_residual_one)  # one call less per evaluation
-_invert = numba.njit(cache=True, error_model="numpy")(_invert)
-_jacobian = numba.njit(cache=True, error_model="numpy")(_jacobian)
-_scaled = numba.njit(cache=True, error_model="numpy")(_scaled)
-_neg_matvec = numba.njit(cache=True, error_model="numpy")(_neg_matvec)
-_broyden_update = numba.njit(cache=True, error_model="numpy")(_broyden_update)
-_broyden = numba.njit(cache=True, error_model="numpy")(_broyden)
-_polish = numba.njit(cache=True, error_model="numpy")(_polish)
+# The residual is one compiled function calling the cached compiled right-hand side (inlining
+# that into it made the first compilation take a minute); the small helpers are inlined into
+# the two entry points, _solve_cells and _newton_cells.
+_residual_one = numba.njit(cache=True, error_model="numpy")(_residual_one)
+_invert = numba.njit(inline="always", error_model="numpy")(_invert)
+_jacobian = numba.njit(inline="always", error_model="numpy")(_jacobian)
+_scaled = numba.njit(inline="always", error_model="numpy")(_scaled)
+_neg_matvec = numba.njit(inline="always", error_model="numpy")(_neg_matvec)
+_broyden_update = numba.njit(inline="always", error_model="numpy")(_broyden_update)
+_broyden = numba.njit(inline="always", error_model="numpy")(_broyden)
+_polish = numba.njit(inline="always", error_model="numpy")(_polish)
 _solve_cells = numba.njit(cache=True, error_model="numpy", nogil=True)(_solve_cells_py)
-_damped_step = numba.njit(cache=True, error_model="numpy")(_damped_step)
+_damped_step = numba.njit(inline="always", error_model="numpy")(_damped_step)
 _newton_cells = numba.njit(cache=True, error_model="numpy")(_newton_cells_py)
 
 
