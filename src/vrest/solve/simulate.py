@@ -169,6 +169,9 @@ def _solve_compiled(model: Model, seg: Segment, y: NDArray[np.float64],
     if found is None:
         from vrest.solve import compiled as fast
 
+        if not fast.AVAILABLE:  # numba is installed but did not import
+            raise SolverError("the compiled solver could not load (numba failed to import); "
+                              "use method='BDF', or set VREST_NO_COMPILED=1")
         found = fast.solve_segment(model, y, times, rtol, tol, max_steps)
     sol, ok, messages = found
     if not ok.all():
