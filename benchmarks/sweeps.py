@@ -163,8 +163,8 @@ def million(chunk: int = 100_000) -> list[str]:
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         per = 1e6 * seconds / 1e6
         ok = int((result.table["status"] == "ok").sum())
-        rows.append(f"| vrest.sweep.run, in process | 1,000,000 | {chunk:,} | {seconds:.1f} | "
-                    f"{per:.1f} | {per / (1e6 * small / 1e4):.2f} | {ok:,} | {rss:,.0f} MB "
+        rows.append(f"| vrest.sweep.run, in process | 1,000,000 | {chunk:,} | {seconds:.2f} | "
+                    f"{per:.2f} | {per / (1e6 * small / 1e4):.2f} | {ok:,} | {rss:,.0f} MB "
                     "(this process) |")
         rows.append(_million_dask(sweep, spec, Path(tmp) / "dask", small))
     return rows
@@ -187,7 +187,7 @@ def _million_dask(sweep: Any, spec: Any, out: Path, small: float) -> str:
     per = 1e6 * seconds / 1e6
     ok = int((result.table["status"] == "ok").sum())
     return (f"| vrest.sweep.run, Dask LocalCluster (2 workers) | 1,000,000 | "
-            f"{spec.chunk_size:,} | {seconds:.1f} | {per:.1f} | {per / (1e6 * small / 1e4):.2f} "
+            f"{spec.chunk_size:,} | {seconds:.2f} | {per:.2f} | {per / (1e6 * small / 1e4):.2f} "
             f"| {ok:,} | {peak['MB']:,.0f} MB (both workers, largest sampled) |")
 
 
