@@ -13,13 +13,12 @@ The right-hand side is a numba ``cfunc`` whose address the solver calls directly
 during a solve; a batch is solved cell by cell on a few threads (the C call releases the GIL).
 Compiled code is cached on disk (numba ``cache=True``); the first compilation takes a few
 seconds once per installation (this module ~4 s; the steady-state kernels of
-``vrest.solve.steady_fast`` ~12 s more, on their first use). Importing this module imports numba (about 0.3 s) and loads the
-cached code; ``vrest`` imports it only when a solve needs it.
+``vrest.solve.steady_fast`` ~12 s more, on their first use). Importing this module imports
+numba (about 0.3 s) and loads the cached code; ``vrest`` imports it only when a solve needs it.
 """
 
 from __future__ import annotations
 
-import types
 from typing import Any
 
 import numpy as np
@@ -53,25 +52,16 @@ except ImportError:  # pragma: no cover
 AVAILABLE = numba is not None
 
 
-def _clone(fn: Any, names: dict[str, Any]) -> Any:
-    """``fn`` with its global names looked up in ``names`` (the same code object)."""
-    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__)
-
-
 def _compile() -> tuple[Any, dict[str, Any]]:
     """The compiled rhs: packed's functions with every kernel and helper they call bound to
     its compiled form, inlined (numba IR inlining), so that loading the cached rhs does not
-    load each kernel separately."""
-    names = dict(vars(packed))
-    # error_model="numpy": a division by zero gives inf or nan, as in the vectorised model,
-    # instead of a check and a Python exception on every division
-    for name in packed.KERNELS:
-        names[name] = numba.njit(inline="always")(names[name])
-    for name in packed.HELPERS:
-        names[name] = numba.njit(inline="always")(_clone(getattr(packed, name), names))
-    names["rhs_into"] = numba.njit(cache=True, error_model="numpy")(
-        _clone(packed.rhs_into, names))
-    return numba.njit(cache=True, error_model="numpy")(_clone(packed.rhs, names)), names
+    load each kernel separately. error_model="numpy": a division by zero gives inf or nan, as
+    in the vectorised model, instead of a check and a Python exception on every division."""
+    inline = numba.njit(inline="always")
+    names = packed.rebind(kernel=inline, helper=inline)
+    jit = numba.njit(cache=True, error_model="numpy")
+    names["rhs_into"] = jit(packed.clone(packed.rhs_into, names))
+    return jit(packed.clone(packed.rhs, names)), names
 
 
 if AVAILABLE:

@@ -65,16 +65,9 @@ def _python_rhs_into() -> Any:
     shim = types.SimpleNamespace(abs=abs, exp=math.exp, expm1=math.expm1, log=math.log,
                                  sqrt=math.sqrt, tanh=math.tanh)
     on_floats = {**vars(kernels), "np": shim}
-    names = dict(vars(packed))
-    for name in packed.KERNELS:
-        names[name] = _clone(names[name], on_floats)
-    for name in (*packed.HELPERS, "rhs_into"):
-        names[name] = _clone(getattr(packed, name), names)
+    names = packed.rebind(kernel=lambda fn: packed.clone(fn, on_floats), helper=lambda fn: fn)
+    names["rhs_into"] = packed.clone(packed.rhs_into, names)
     return names["rhs_into"]
-
-
-def _clone(fn: Any, names: dict[str, Any]) -> Any:
-    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__)
 
 
 class _Rhs:

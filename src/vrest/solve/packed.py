@@ -13,6 +13,8 @@ every preset, interpreted and compiled.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,6 +56,24 @@ KERNELS = ("_bern", "_bpair", "_ghk", "_nernst", "_ohmic", "_pump", "_bound", "_
            "_ncx06", "_inject", "_grates", "_pmca", "_logterm", "_tcycles", "_coef", "_water",
            "_area")
 HELPERS = ("_valence", "_leak_fluxes", "_transport_fluxes", "_gate_fluxes", "_gate_rates")
+
+
+def clone(fn: Any, names: dict[str, Any]) -> Any:
+    """``fn`` with its global names looked up in ``names`` (the same code object)."""
+    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__)
+
+
+def rebind(kernel: Callable[[Any], Any], helper: Callable[[Any], Any]) -> dict[str, Any]:
+    """This module's names with every kernel replaced by ``kernel(fn)`` and every helper by
+    ``helper(its clone)``, the clones looking up their names in the returned namespace: how
+    ``vrest.solve.compiled`` compiles these functions and ``vrest.solve.interpreted`` runs them
+    on floats (clone ``rhs_into`` or ``rhs`` into it to use them)."""
+    names = dict(globals())
+    for name in KERNELS:
+        names[name] = kernel(names[name])
+    for name in HELPERS:
+        names[name] = helper(clone(globals()[name], names))
+    return names
 
 
 # Layout of the packed parameter vector (one float64 array; integers stored as floats): LSODA's
