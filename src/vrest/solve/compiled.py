@@ -115,12 +115,11 @@ def solve_segment(model: Model, y: FloatArray, times: FloatArray, rtol: float,
     out = np.empty((times.size, *y.shape))
     inner = out[:, :, :core]  # a view: the solver fills the integrated columns in place
     start = np.ascontiguousarray(y[:, :core])
-    shares = threads.interleaved(b, 1)  # interleaved: neighbouring cells cost alike
-    chunks = [range(int(rows[0]), b, len(shares)) for rows in shares]
+    chunks = threads.interleaved(b, 1)  # interleaved: neighbouring cells cost alike
 
-    def run(cells: range) -> tuple[NDArray[np.bool_], list[str]]:
+    def run(cells: NDArray[np.int_]) -> tuple[NDArray[np.bool_], list[str]]:
         return lsoda_backend.solve_many(rhs_cfunc.address, start, times, params, rtol, atol,
-                                        max_steps, cells=cells, out=inner)[1:]
+                                        max_steps, cells=cells.tolist(), out=inner)[1:]
 
     results = threads.run(run, chunks)
     ok = np.zeros(b, bool)

@@ -26,6 +26,7 @@ import glob
 import importlib.util
 import os
 import platform
+from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,23 +52,10 @@ class _Api:
     """The C functions of CyRK's solver, typed for ctypes."""
 
     def __init__(self, lib: ctypes.CDLL) -> None:
-        self.solve = getattr(lib, _SOLVE)
+        # no argtypes: it is called with ready-made ctypes values (``_arguments``), so a batch
+        # converts its constant arguments once, not once per cell (~3 us a call)
+        self.solve = lib[_SOLVE]
         self.solve.restype = ctypes.c_void_p
-        self.solve.argtypes = [
-            ctypes.c_void_p, ctypes.c_double, ctypes.c_double,  # diffeq, t_start, t_end
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,  # y0, len, method
-            ctypes.c_size_t, ctypes.c_size_t,  # expected size, extra outputs
-            ctypes.c_void_p, ctypes.c_size_t,  # args (bytes), their length
-            ctypes.c_size_t, ctypes.c_size_t, ctypes.c_bool,  # max steps, max RAM MB, dense
-            ctypes.c_void_p, ctypes.c_size_t,  # t_eval, its length
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,  # pre-eval, events, their count
-            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,  # rtols, atols
-            ctypes.c_double, ctypes.c_double, ctypes.c_bool,  # max step, first step, retain
-        ]
-        # the same entry point without argtypes, called with ready-made ctypes values: a
-        # batch converts its constant arguments once, not once per cell (~3 us a call)
-        self.solve_raw = lib[_SOLVE]
-        self.solve_raw.restype = ctypes.c_void_p
         for key, (symbol, restype) in _GETTERS.items():
             fn = getattr(lib, symbol)
             fn.restype, fn.argtypes = restype, [ctypes.c_void_p]
@@ -141,7 +129,7 @@ def solve(address: int, y0: FloatArray, times: FloatArray, args: FloatArray, rto
 
 
 def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray, rtol: float,
-               atol: float, max_steps: int = 500_000, cells: range | None = None,
+               atol: float, max_steps: int = 500_000, cells: Iterable[int] | None = None,
                out: FloatArray | None = None) -> tuple[FloatArray, NDArray[np.bool_], list[str]]:
     """``solve`` for each cell (row) of ``y0`` (B, n) with its own ``args`` (B, L), one after
     the other in this thread (the solver releases the GIL): states (T, B, n), which cells
@@ -161,7 +149,7 @@ def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray
     call = _arguments(address, t, n_y, p.shape[1] * p.itemsize, int(max_steps), rt, at)
     for b in cells if cells is not None else range(y.shape[0]):
         call[3], call[8] = ctypes.c_void_p(y[b].ctypes.data), ctypes.c_void_p(p[b].ctypes.data)
-        ptr = api.solve_raw(*call)
+        ptr = api.solve(*call)
         if not ptr:
             out[:, b] = np.nan
             ok[b], messages[b] = False, "the solver could not start"
@@ -175,15 +163,18 @@ def solve_many(address: int, y0: FloatArray, times: FloatArray, args: FloatArray
 
 def _arguments(address: int, t: FloatArray, n_y: int, row_bytes: int, max_steps: int,
                rt: FloatArray, at: FloatArray) -> list[object]:
-    """The entry point's arguments as ctypes values (the argtypes of ``_Api.solve``); slots 3
-    (y0) and 8 (the parameter row) are filled per cell. ``t``, ``rt``, ``at`` must outlive
-    the calls."""
+    """The entry point's arguments as ctypes values; slots 3 (y0) and 8 (the parameter row)
+    are filled per cell. ``t``, ``rt``, ``at`` must outlive the calls."""
     size, dbl, ptr = ctypes.c_size_t, ctypes.c_double, ctypes.c_void_p
-    return [ptr(address), dbl(t[0]), dbl(t[-1]), None, size(n_y), ctypes.c_int(LSODA_METHOD),
-            size(t.size), size(0), None, size(row_bytes), size(max_steps), size(MAX_RAM_MB),
-            ctypes.c_bool(False), ptr(t.ctypes.data), size(t.size), None, None, size(0),
-            ptr(rt.ctypes.data), size(1), ptr(at.ctypes.data), size(1), dbl(np.inf), dbl(0.0),
-            ctypes.c_bool(False)]
+    return [ptr(address), dbl(t[0]), dbl(t[-1]),  # diffeq, t_start, t_end
+            None, size(n_y), ctypes.c_int(LSODA_METHOD),  # y0, its length, method
+            size(t.size), size(0),  # expected size, extra outputs
+            None, size(row_bytes),  # args (bytes), their length
+            size(max_steps), size(MAX_RAM_MB), ctypes.c_bool(False),  # max steps, RAM, dense
+            ptr(t.ctypes.data), size(t.size),  # t_eval, its length
+            None, None, size(0),  # pre-eval, events, their count
+            ptr(rt.ctypes.data), size(1), ptr(at.ctypes.data), size(1),  # rtols, atols
+            dbl(np.inf), dbl(0.0), ctypes.c_bool(False)]  # max step, first step, retain
 
 
 def _read(api: _Api, ptr: int, dest: FloatArray) -> tuple[bool, str]:
