@@ -128,12 +128,7 @@ def _level(red: Any, axes: Axes, u0: FloatArray, idx: IntArray, out: Result,
     if rest.size < FAST_MIN and red.fast is None:  # compiled: no cost per call
         _robust(red, axes, rest, guess, out, max_iter)
         return
-    if red.fast is not None:  # compiled: every cell in one call, shared among threads
-        _fast(red, rest, guess, jinv, usable, out)
-    else:
-        for start in range(0, rest.size, BLOCK):
-            sl = slice(start, start + BLOCK)
-            _fast(red, rest[sl], guess[sl], jinv[sl], usable[sl], out)
+    _fast(red, rest, guess, jinv, usable, out)
     failed = ~out.ok[rest]
     if failed.any():
         _robust(red, axes, rest[failed], guess[failed], out, max_iter)
@@ -233,15 +228,17 @@ def _fast(red: Any, cells: IntArray, guess: FloatArray, jinv: FloatArray,
     cells, guess, jinv = cells[usable], guess[usable], jinv[usable]
     if cells.size == 0:
         return
-    if red.fast is not None:
-        from vrest.solve import steady_fast  # compiled Broyden + polish, cell by cell
+    if red.fast is not None:  # compiled: every cell in one call, shared among threads
+        from vrest.solve import steady_fast
 
         _keep(out, cells, steady_fast.broyden_polish(red, guess, jinv, rows=cells))
         return
-    sub = red.take(cells)
-    u, r, ok = broyden(sub, guess, jinv)
-    if ok.any():
-        _keep(out, cells, polish(sub, u, r, live=ok))
+    for start in range(0, cells.size, BLOCK):  # numpy: blocks whose arrays stay in cache
+        sl = slice(start, start + BLOCK)
+        sub = red.take(cells[sl])
+        u, r, ok = broyden(sub, guess[sl], jinv[sl])
+        if ok.any():
+            _keep(out, cells[sl], polish(sub, u, r, live=ok))
 
 
 def _keep(out: Result, cells: IntArray, res: Result) -> None:

@@ -212,15 +212,20 @@ def _polish(u, r, cell, s, hh, out_u, out_r, out_jac):  # type: ignore[no-untype
     return False, POLISH_ITER
 
 
+def _scratch(n_core, m):  # type: ignore[no-untyped-def]
+    """The scratch arrays of one share of cells: state, dy, rhs work, then trial / r_new /
+    step / dr / hy / sh (m each), jac, inv (m x m) and Gauss-Jordan's m x 2m."""
+    return (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
+            np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
+            np.empty((m, m)), np.empty((m, 2 * m)))
+
+
 def _solve_cells_py(cells, rows, u0, h0, base, k, z_k, offset, params, fixed, hot, m, hh,  # type: ignore[no-untyped-def]
                     out_u, out_r, out_jac, out_ok, out_iters):
     """Broyden then polish for entries ``cells`` of u0, h0 and the outputs (one share of the
     batch), whose cells are rows ``rows[c]`` of the system's arrays; the scratch arrays are
     made once per share."""
-    n_core = base.shape[1]
-    s = (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
-         np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
-         np.empty((m, m)), np.empty((m, 2 * m)))
+    s = _scratch(base.shape[1], m)
     u, h, r = np.empty(m), np.empty((m, m)), np.empty(m)
     for c in cells:
         u[:] = u0[c]
@@ -254,10 +259,7 @@ def _damped_step(u, r, step, cell, s):  # type: ignore[no-untyped-def]
 def _newton_cells_py(u0, base, k, z_k, offset, params, fixed, hot, m, hh, max_iter,  # type: ignore[no-untyped-def]
                      out_u, out_r, out_jac, out_ok, out_iters):
     """Damped Newton from u0 for every cell (steady_newton.newton, cell by cell)."""
-    n_core = base.shape[1]
-    s = (np.empty(n_core), np.empty(n_core), np.empty(packed.WORK), np.empty(m), np.empty(m),
-         np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.empty((m, m)),
-         np.empty((m, m)), np.empty((m, 2 * m)))
+    s = _scratch(base.shape[1], m)
     u, r, step, jac, inv = np.empty(m), np.empty(m), s[5], s[9], s[10]
     for c in range(u0.shape[0]):
         cell = (base[c], k[c], z_k[c], offset[c], params[c], m, fixed[c], hot[c])
@@ -298,6 +300,7 @@ _neg_matvec = numba.njit(inline="always", error_model="numpy")(_neg_matvec)
 _broyden_update = numba.njit(inline="always", error_model="numpy")(_broyden_update)
 _broyden = numba.njit(inline="always", error_model="numpy")(_broyden)
 _polish = numba.njit(inline="always", error_model="numpy")(_polish)
+_scratch = numba.njit(inline="always")(_scratch)
 _solve_cells = numba.njit(cache=True, error_model="numpy", nogil=True)(_solve_cells_py)
 _damped_step = numba.njit(inline="always", error_model="numpy")(_damped_step)
 _newton_cells = numba.njit(cache=True, error_model="numpy")(_newton_cells_py)
