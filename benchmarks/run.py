@@ -10,6 +10,7 @@ Myokit and prints the ratio.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -79,8 +80,6 @@ def myokit_row(warm_ms: float) -> str | None:
 
 
 def main() -> None:
-    import os
-
     print(f"vrest {vrest.__version__}; load average {os.getloadavg()[0]:.2f} on "
           f"{os.cpu_count()} cores")
     first, first_csv = first_p1_process(csv=False), first_p1_process(csv=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import importlib.util
 import math
 import os
 import sys
@@ -45,10 +44,10 @@ _spent = 0  # evaluations run so far in this process
 
 def active(batch_size: int) -> bool:
     """Whether a solve of ``batch_size`` cells takes this tier: one cell, numba not loaded,
-    budget left, the compiled LSODA loadable (and VREST_NO_INTERPRETED not set)."""
+    budget left (and VREST_NO_INTERPRETED not set). The caller has already found the compiled
+    path available (``simulate.compiled_unavailable``), which this tier's fallback needs."""
     return (batch_size == 1 and _spent < BUDGET and "numba" not in sys.modules
-            and not os.environ.get("VREST_NO_INTERPRETED")
-            and importlib.util.find_spec("numba") is not None and lsoda.available())
+            and not os.environ.get("VREST_NO_INTERPRETED"))
 
 
 def spent() -> int:

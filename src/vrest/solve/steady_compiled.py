@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from vrest.solve import compiled
+from vrest.solve import compiled, packed
 
 FloatArray = NDArray[np.float64]
 
@@ -79,7 +79,7 @@ if AVAILABLE:
 def supports(model: Any) -> bool:
     """Whether the compiled residual can evaluate ``model`` (every mechanism has a compiled
     form)."""
-    return bool(AVAILABLE) and compiled.packed.compilable(model)
+    return bool(AVAILABLE) and packed.compilable(model)
 
 
 class CompiledResidual:
@@ -108,5 +108,5 @@ class CompiledResidual:
             _residuals(flat, self.base, np.ascontiguousarray(k, dtype=np.int64),
                        np.ascontiguousarray(z_k, dtype=float),
                        np.ascontiguousarray(offset, dtype=float), self.params, m, r, y,
-                       np.empty_like(y), np.empty((len(y), compiled.packed.WORK)))
+                       np.empty_like(y), np.empty((len(y), packed.WORK)))
         return r.reshape(u.shape), y.reshape(u.shape[:-1] + (self.core,))
